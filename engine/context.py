@@ -1,0 +1,60 @@
+"""What every handler is given: the session factory, clock, scheduler, spec cache, scripts."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from engine.models import CalendarOverride
+from engine.ports import Clock, NoScheduler, SystemClock, TimerScheduler
+from engine.script_helpers import calendar_helpers
+from engine.scripting import build_script_engine
+from engine.serialization import SpecCache
+from engine.unit_of_work import UnitOfWork
+from engine.working_days import WorkingDayCalendar
+
+# Calendar overrides change a few times a year; re-reading them once a minute keeps every process
+# of a deployment in step without a query per workflow step.
+CALENDAR_TTL_S = 60.0
+
+
+@dataclass
+class EngineContext:
+    session_factory: sessionmaker
+    clock: Clock = field(default_factory=SystemClock)
+    scheduler: TimerScheduler = field(default_factory=NoScheduler)
+    specs: SpecCache = field(default_factory=SpecCache)
+    _calendar: WorkingDayCalendar | None = None
+    _calendar_loaded_at: float = 0.0
+    _script_engine: object = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, write=write)
+
+    def calendar(self) -> WorkingDayCalendar:
+        with self._lock:
+            fresh = time.monotonic() - self._calendar_loaded_at < CALENDAR_TTL_S
+            if self._calendar is not None and fresh:
+                return self._calendar
+        with self.uow(write=False) as uow:
+            overrides = {row.day: row.kind for row in uow.session.scalars(select(CalendarOverride))}
+        with self._lock:
+            self._calendar = WorkingDayCalendar(overrides)
+            self._calendar_loaded_at = time.monotonic()
+            self._script_engine = None
+            return self._calendar
+
+    def invalidate_calendar(self) -> None:
+        with self._lock:
+            self._calendar_loaded_at = 0.0
+
+    def script_engine(self):
+        calendar = self.calendar()
+        with self._lock:
+            if self._script_engine is None:
+                self._script_engine = build_script_engine(calendar_helpers(calendar, self.clock.now))
+            return self._script_engine

@@ -1,0 +1,79 @@
+"""Database engine creation and column types shared by the models.
+
+SQLite is the embedded default and PostgreSQL the production database. Both get the same
+guarantees: on SQLite every write transaction starts with ``BEGIN IMMEDIATE`` (writers queue on the
+busy timeout instead of failing mid-transaction); on PostgreSQL instance rows are locked with
+``SELECT ... FOR UPDATE``; on both a version column refuses a stale write.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC, returns offset-aware UTC datetimes on every backend (SQLite drops offsets)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an offset-aware value")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create the SQLAlchemy engine for ``url`` with the backend-specific transaction settings."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling begins transactions lazily (only before DML), so a
+    # read-then-write unit of work would read outside its transaction. Take control of BEGIN
+    # (the recipe in SQLAlchemy's SQLite dialect docs) and make write units start IMMEDIATE.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        immediate = connection.get_execution_options().get("petitions_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

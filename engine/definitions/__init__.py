@@ -1,0 +1,1 @@
+"""Deploy-time parsing and validation of BPMN/DMN bundles."""

@@ -1,0 +1,245 @@
+"""Human tasks: READY user/manual tasks mirrored into a table, and what people do with them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Mapping
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine import audit, runtime
+from engine.audit import PendingEvent
+from engine.definitions.forms import validate_form_data
+from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance, Timer
+from engine.serialization import to_jsonable
+
+if TYPE_CHECKING:
+    from engine.context import EngineContext
+    from engine.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user name and the role codes (and unit) the caller has verified."""
+
+    username: str
+    roles: frozenset[str] = frozenset()
+    unit: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return "administrator" in self.roles
+
+
+def _candidate_unit(ctx: "EngineContext", definition: ProcessDefinition, task) -> str | None:
+    expression = (definition.task_units or {}).get(task.task_spec.bpmn_id)
+    if not expression:
+        return None
+    try:
+        value = task.workflow.script_engine.evaluate(task, expression)
+    except Exception:  # an unset unit leaves the task in the role's shared queue
+        return None
+    return str(value) if value not in (None, "") else None
+
+
+def _priority(task) -> int:
+    value = task.data.get("priority", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
+                     definition: ProcessDefinition, workflow, timer_rows: dict[str, Timer],
+                     now: datetime, *, active: bool = True) -> None:
+    session = uow.session
+    rows = {row.task_guid: row for row in session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready"))}
+    ready = {}
+    if active:
+        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    for guid, row in rows.items():
+        if guid not in ready:
+            task = runtime.find_task(workflow, guid)
+            done = task is not None and task.state == TaskState.COMPLETED
+            row.status = "completed" if done else "cancelled"
+            if done and row.completed_at is None:
+                row.completed_at = now
+    lane_roles = definition.lane_roles or {}
+    due_by_task: dict[str, datetime] = {}
+    for guid, timer in timer_rows.items():
+        parent = runtime.find_task(workflow, guid)
+        if parent is None or parent.parent is None:
+            continue
+        for sibling in parent.parent.children:
+            key = str(sibling.id)
+            if key in ready and (key not in due_by_task or timer.due_at < due_by_task[key]):
+                due_by_task[key] = timer.due_at
+    for guid, task in ready.items():
+        if guid in rows:
+            rows[guid].due_at = due_by_task.get(guid, rows[guid].due_at)
+            continue
+        spec = task.task_spec
+        session.add(HumanTask(
+            instance_id=instance.id, task_guid=guid, bpmn_id=spec.bpmn_id,
+            name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
+            candidate_role=lane_roles.get(spec.lane) if spec.lane else None,
+            candidate_unit=_candidate_unit(ctx, definition, task), assignee=None,
+            priority=_priority(task), status="ready", created_at=now,
+            due_at=due_by_task.get(guid)))
+
+
+def get_task(uow: "UnitOfWork", task_id: int) -> HumanTask:
+    task = uow.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"Không tìm thấy công việc #{task_id}")
+    return task
+
+
+def _locked_ready_task(uow: "UnitOfWork", task_id: int) -> tuple[HumanTask, ProcessInstance]:
+    """Lock the instance, then re-read the task: another actor may have finished it meanwhile."""
+    instance_id = get_task(uow, task_id).instance_id
+    instance = runtime.lock_instance(uow, instance_id)
+    task = uow.session.scalars(select(HumanTask).where(HumanTask.id == task_id)
+                               .execution_options(populate_existing=True)).one()
+    if task.status != "ready":
+        who = f" bởi {task.completed_by}" if task.completed_by else ""
+        raise Conflict(f"Công việc #{task_id} không còn chờ xử lý (đã {_STATUS_VI[task.status]}"
+                       f"{who}); không có thay đổi nào được ghi")
+    if instance.status not in ("waiting", "running"):
+        raise InvalidState(f"Hồ sơ #{instance.id} đang ở trạng thái '{instance.status}'; "
+                           "không thể thao tác công việc")
+    return task, instance
+
+
+_STATUS_VI = {"ready": "sẵn sàng", "completed": "hoàn thành", "cancelled": "bị hủy"}
+
+
+def _check_role(task: HumanTask, actor: Actor) -> None:
+    if actor.is_admin:
+        return
+    if task.candidate_role and task.candidate_role not in actor.roles:
+        raise Forbidden(f"Người dùng '{actor.username}' không có vai trò '{task.candidate_role}' "
+                        f"để xử lý công việc #{task.id}")
+    if task.candidate_unit and actor.unit and task.candidate_unit != actor.unit:
+        raise Forbidden(f"Công việc #{task.id} thuộc đơn vị '{task.candidate_unit}'")
+
+
+def _record(uow, instance, task: HumanTask, event_type: str, actor: Actor, now, **payload):
+    audit.append_instance_events(uow.session, instance, [PendingEvent(event_type, actor.username, {
+        "task_id": task.id, "bpmn_id": task.bpmn_id, **payload})], now)
+    instance.updated_at = now
+
+
+def claim(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
+    """Take a ready task from the role's queue."""
+    with ctx.uow() as uow:
+        task, instance = _locked_ready_task(uow, task_id)
+        _check_role(task, actor)
+        if task.assignee and task.assignee != actor.username:
+            raise Conflict(f"Công việc #{task_id} đã được {task.assignee} nhận")
+        before, task.assignee = task.assignee, actor.username
+        _record(uow, instance, task, "task_claimed", actor, ctx.clock.now(),
+                before={"assignee": before}, after={"assignee": actor.username})
+        uow.commit()
+        return task_to_dict(task)
+
+
+def unclaim(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
+    """Give a claimed task back to the queue."""
+    with ctx.uow() as uow:
+        task, instance = _locked_ready_task(uow, task_id)
+        if task.assignee != actor.username and not actor.is_admin:
+            raise Forbidden(f"Chỉ người đang giữ công việc #{task_id} mới trả lại được")
+        before, task.assignee = task.assignee, None
+        _record(uow, instance, task, "task_unclaimed", actor, ctx.clock.now(),
+                before={"assignee": before}, after={"assignee": None})
+        uow.commit()
+        return task_to_dict(task)
+
+
+def assign(ctx: "EngineContext", task_id: int, assignee: str, actor: Actor, reason: str,
+           assignee_roles: frozenset[str]) -> dict:
+    """Assign or reassign a task to someone holding its role; heads and admins only, with a reason."""
+    if not (reason or "").strip():
+        raise InvalidInput("Phải nêu lý do giao/chuyển công việc")
+    if not ({"head_of_unit", "administrator"} & actor.roles):
+        raise Forbidden("Chỉ thủ trưởng đơn vị hoặc quản trị mới giao việc được")
+    with ctx.uow() as uow:
+        task, instance = _locked_ready_task(uow, task_id)
+        if task.candidate_role and task.candidate_role not in assignee_roles:
+            raise InvalidInput(f"'{assignee}' không có vai trò '{task.candidate_role}'")
+        before, task.assignee = task.assignee, assignee
+        _record(uow, instance, task, "task_assigned", actor, ctx.clock.now(),
+                before={"assignee": before}, after={"assignee": assignee}, reason=reason.strip())
+        uow.commit()
+        return task_to_dict(task)
+
+
+def complete(ctx: "EngineContext", task_id: int, actor: Actor, data: Mapping[str, Any]) -> dict:
+    """Complete a ready task with form data, run the workflow to its next wait, save everything."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("Dữ liệu hoàn thành phải là một đối tượng JSON")
+    with ctx.uow() as uow:
+        task, instance = _locked_ready_task(uow, task_id)
+        _check_role(task, actor)
+        if task.assignee and task.assignee != actor.username and not actor.is_admin:
+            raise Forbidden(f"Công việc #{task_id} đang do {task.assignee} xử lý")
+        definition = runtime.load_definition(uow, instance.definition_id)
+        cleaned = validate_form_data((definition.forms or {}).get(task.bpmn_id), data)
+        workflow = runtime.load_workflow(ctx, definition, instance)
+        spiff_task = runtime.find_task(workflow, task.task_guid)
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng")
+        before_states = runtime.snapshot(workflow)
+        previous = {key: spiff_task.data.get(key) for key in cleaned}
+        now = ctx.clock.now()
+        spiff_task.set_data(**cleaned)
+        error = None
+        try:
+            spiff_task.run()
+        except Exception as err:  # a post-script failed: the task stays in error, recorded below
+            error = runtime.step_error(err)
+        if error is None:
+            error = runtime.advance(workflow)
+        task.status, task.completed_by, task.completed_at = "completed", actor.username, now
+        event = PendingEvent("task_completed_by_user", actor.username, {
+            "task_id": task.id, "bpmn_id": task.bpmn_id,
+            "before": to_jsonable(previous), "after": to_jsonable(cleaned)})
+        runtime.save(ctx, uow, instance, definition, workflow, before=before_states,
+                     actor=actor.username, error=error, events=[event], now=now)
+        uow.commit()
+        return {"task": task_to_dict(task), "instance_id": instance.id, "status": instance.status}
+
+
+def task_to_dict(task: HumanTask) -> dict:
+    return {
+        "id": task.id, "instance_id": task.instance_id, "bpmn_id": task.bpmn_id,
+        "name": task.name, "lane": task.lane, "candidate_role": task.candidate_role,
+        "candidate_unit": task.candidate_unit, "assignee": task.assignee,
+        "priority": task.priority, "status": task.status,
+        "created_at": task.created_at.isoformat() if task.created_at else None,
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+        "completed_by": task.completed_by,
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+    }
+
+
+def list_tasks(ctx: "EngineContext", *, instance_id: int | None = None, user: str | None = None,
+               roles: frozenset[str] | None = None, status: str = "ready",
+               limit: int = 200, offset: int = 0) -> list[dict]:
+    """Tasks visible to a user: assigned to them, or unassigned in one of their roles' queues."""
+    with ctx.uow(write=False) as uow:
+        query = select(HumanTask)
+        if status:
+            query = query.where(HumanTask.status == status)
+        if instance_id is not None:
+            query = query.where(HumanTask.instance_id == instance_id)
+        if user is not None:
+            visible = HumanTask.assignee == user
+            if roles:
+                visible = visible | (HumanTask.assignee.is_(None)
+                                     & HumanTask.candidate_role.in_(sorted(roles)))
+            query = query.where(visible)
+        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+        return [task_to_dict(t) for t in uow.session.scalars(query.limit(limit).offset(offset))]

@@ -1,0 +1,41 @@
+"""Alembic environment: the URL comes from the caller (``engine.schema.upgrade``), never a file."""
+from alembic import context
+from sqlalchemy import pool
+
+from engine.database import Base, make_engine
+import engine.models  # noqa: F401  (registers the tables on Base.metadata)
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+def _run(connection) -> None:
+    # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds tables there.
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=True, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

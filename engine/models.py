@@ -1,0 +1,175 @@
+"""Tables of the engine. Schema changes go through Alembic (engine/migrations)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.database import Base, UTCDateTime, utcnow
+
+
+class ProcessDefinition(Base):
+    """One deployed version of one process key; the spec is stored once here, not per instance."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (
+        UniqueConstraint("process_key", "version", name="uq_definition_key_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    tag: Mapped[str | None] = mapped_column(String(200))
+    deployed_by: Mapped[str] = mapped_column(String(200))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    files: Mapped[dict] = mapped_column(JSON)          # file name -> BPMN/DMN text
+    spec_json: Mapped[str] = mapped_column(Text)       # serialized spec + subprocess specs
+    forms: Mapped[dict] = mapped_column(JSON)          # user task bpmn id -> form declaration
+    lane_roles: Mapped[dict] = mapped_column(JSON)     # lane name -> role code
+    task_units: Mapped[dict] = mapped_column(JSON)     # user task bpmn id -> unit expression
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[str] = mapped_column(Text)           # workflow state without its spec
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_task: Mapped[str | None] = mapped_column(String(200))
+    error_line: Mapped[int | None] = mapped_column(Integer)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Head of this instance's audit chain, kept on the row that is locked anyway.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head: Mapped[str] = mapped_column(String(64), default="")
+    # Optimistic lock: a stale UPDATE matches no row and the unit of work rolls back.
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class HumanTask(Base):
+    """A READY (or formerly ready) user/manual task mirrored from the workflow state."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_guid", name="uq_human_task_guid"),
+        Index("ix_human_tasks_status_role", "status", "candidate_role"),
+        Index("ix_human_tasks_assignee_status", "assignee", "status"),
+        Index("ix_human_tasks_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    candidate_role: Mapped[str | None] = mapped_column(String(50))
+    candidate_unit: Mapped[str | None] = mapped_column(String(100))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))    # ready | completed | cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Timer(Base):
+    """A waiting timer event; the database row, not Redis, is the source of truth."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_guid", name="uq_timer_task"),
+        Index("ix_timers_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))      # boundary | intermediate | event_gateway | start
+    attached_to: Mapped[str | None] = mapped_column(String(200))  # bpmn id of the task it guards
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))    # pending | fired | cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """Append-only; each row's hash covers its content and the previous row's hash in its chain."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_chain_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(100))
+    seq: Mapped[int] = mapped_column(Integer)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    event_type: Mapped[str] = mapped_column(String(50))
+    actor: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """Heads of the chains that are not an instance's (deployments, users)."""
+
+    __tablename__ = "audit_chain_heads"
+
+    chain: Mapped[str] = mapped_column(String(100), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    head: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    display_name: Mapped[str] = mapped_column(String(500))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(50), primary_key=True)
+
+
+class CalendarOverride(Base):
+    """A government swap of working days: an extra day off, or a make-up working day."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))      # off | work
+    note: Mapped[str | None] = mapped_column(String(500))

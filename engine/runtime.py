@@ -1,0 +1,175 @@
+"""Loading, advancing and saving one workflow: the ``run_until_user_input_required`` of this engine.
+
+Every command that changes an instance goes: lock the row → ``load`` → change → ``advance`` →
+``save``; ``save`` writes the state and every row derived from it (human tasks, timers, audit
+events, status) in the caller's unit of work, so they commit together or not at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine import audit, human_tasks, timers
+from engine.audit import PendingEvent
+from engine.errors import NotFound
+from engine.models import ProcessDefinition, ProcessInstance
+from engine.serialization import dump_state, load_state
+
+if TYPE_CHECKING:
+    from engine.context import EngineContext
+    from engine.unit_of_work import UnitOfWork
+
+# States worth an audit line; MAYBE/LIKELY/FUTURE churn is the library's lookahead, not history.
+_AUDITED_STATES = {TaskState.READY, TaskState.WAITING, TaskState.COMPLETED, TaskState.CANCELLED,
+                   TaskState.ERROR, TaskState.STARTED}
+
+
+@dataclass
+class StepError:
+    message: str
+    bpmn_id: str | None
+    line: int | None
+
+
+def all_tasks(workflow: BpmnWorkflow):
+    yield from workflow.tasks.values()
+    for sub in workflow.subprocesses.values():
+        yield from sub.tasks.values()
+
+
+def snapshot(workflow: BpmnWorkflow) -> dict[UUID, int]:
+    return {task.id: task.state for task in all_tasks(workflow)}
+
+
+def find_task(workflow: BpmnWorkflow, guid: str):
+    try:
+        return workflow.get_task_from_id(UUID(guid))
+    except (ValueError, KeyError, SpiffWorkflowException):
+        return None
+
+
+def load_definition(uow: "UnitOfWork", definition_id: int) -> ProcessDefinition:
+    definition = uow.session.get(ProcessDefinition, definition_id)
+    if definition is None:
+        raise NotFound(f"Không tìm thấy định nghĩa quy trình #{definition_id}")
+    return definition
+
+
+def lock_instance(uow: "UnitOfWork", instance_id: int) -> ProcessInstance:
+    """The instance row for writing: ``FOR UPDATE`` on PostgreSQL; the version column everywhere."""
+    query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    if uow.dialect == "postgresql":
+        query = query.with_for_update()
+    instance = uow.session.scalars(query.execution_options(populate_existing=True)).first()
+    if instance is None:
+        raise NotFound(f"Không tìm thấy hồ sơ quy trình #{instance_id}")
+    return instance
+
+
+def new_workflow(ctx: "EngineContext", definition: ProcessDefinition) -> BpmnWorkflow:
+    spec, subs = ctx.specs.get(definition.id, lambda: definition.spec_json)
+    return BpmnWorkflow(spec, subs, script_engine=ctx.script_engine())
+
+
+def load_workflow(ctx: "EngineContext", definition: ProcessDefinition,
+                  instance: ProcessInstance) -> BpmnWorkflow:
+    spec, subs = ctx.specs.get(definition.id, lambda: definition.spec_json)
+    workflow = load_state(instance.state, spec, subs)
+    # The script engine is not serialized: without this the library's unrestricted default runs.
+    workflow.script_engine = ctx.script_engine()
+    return workflow
+
+
+def advance(workflow: BpmnWorkflow, *, refresh_timers: bool = False) -> StepError | None:
+    """Run the engine until it waits; a failing script leaves its task in ERROR and is reported."""
+    try:
+        if refresh_timers:
+            workflow.refresh_timers()
+        workflow.do_engine_steps()
+        return None
+    except SpiffWorkflowException as err:
+        return step_error(err)
+    except Exception as err:  # the library raises plain errors from some specs; record, never lose
+        return StepError(f"{type(err).__name__}: {err}", None, None)
+
+
+def step_error(err: Exception) -> StepError:
+    task = getattr(err, "task", None)
+    bpmn_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
+    line = getattr(err, "line_number", None) or None
+    return StepError(str(err).strip() or type(err).__name__, bpmn_id, line)
+
+
+def workflow_data(workflow: BpmnWorkflow) -> dict:
+    if workflow.is_completed() and workflow.last_task is not None:
+        return dict(workflow.last_task.data)
+    ready = workflow.get_tasks(state=TaskState.READY | TaskState.ERROR)
+    if ready:
+        return dict(ready[0].data)
+    return dict(workflow.last_task.data) if workflow.last_task else dict(workflow.data)
+
+
+def _state_events(workflow: BpmnWorkflow, before: dict[UUID, int], actor: str) -> list[PendingEvent]:
+    events = []
+    for task in all_tasks(workflow):
+        spec = task.task_spec
+        if spec.bpmn_id is None or task.state not in _AUDITED_STATES:
+            continue
+        previous = before.get(task.id)
+        if previous == task.state:
+            continue
+        events.append(PendingEvent("task_state", actor, {
+            "task_guid": str(task.id), "bpmn_id": spec.bpmn_id, "name": spec.bpmn_name,
+            "from": TaskState.get_name(previous) if previous is not None else None,
+            "to": TaskState.get_name(task.state),
+        }))
+    return events
+
+
+def derive_status(workflow: BpmnWorkflow, error: StepError | None) -> str:
+    if error is not None or workflow.get_tasks(state=TaskState.ERROR):
+        return "error"
+    if workflow.is_completed():
+        return "completed"
+    pending = workflow.get_tasks(state=TaskState.READY)
+    if any(not task.task_spec.manual for task in pending):
+        return "running"
+    return "waiting"
+
+
+def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
+         definition: ProcessDefinition, workflow: BpmnWorkflow, *, before: dict[UUID, int],
+         actor: str, error: StepError | None, events: list[PendingEvent] = (),
+         now: datetime | None = None, status: str | None = None) -> None:
+    """Write state, status, human tasks, timers and audit events into the unit of work."""
+    now = now or ctx.clock.now()
+    instance.state = dump_state(workflow)
+    if status is not None:
+        instance.status = status
+    else:
+        instance.status = derive_status(workflow, error)
+    if instance.status == "error" and error is not None:
+        instance.error_message, instance.error_task, instance.error_line = \
+            error.message, error.bpmn_id, error.line
+    elif instance.status != "error":
+        instance.error_message = instance.error_task = instance.error_line = None
+    instance.updated_at = now
+    if instance.id is None:
+        uow.session.add(instance)
+        uow.session.flush()
+    active = instance.status not in ("terminated",)
+    timer_rows = timers.sync_timers(ctx, uow, instance, workflow, now, active=active)
+    human_tasks.sync_human_tasks(ctx, uow, instance, definition, workflow, timer_rows, now,
+                                 active=active)
+    all_events = list(events) + _state_events(workflow, before, actor)
+    if error is not None:
+        all_events.append(PendingEvent("instance_error", actor, {
+            "message": error.message, "bpmn_id": error.bpmn_id, "line": error.line}))
+    audit.append_instance_events(uow.session, instance, all_events, now)

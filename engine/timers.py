@@ -1,0 +1,182 @@
+"""Timer rows mirrored from waiting timer events, and firing them.
+
+The row is the source of truth (workers schedule wake-ups from it, a sweep heals lost ones). The
+library compares timers with the real ``datetime.now``; to honour the injected clock, a timer that
+is due by our clock but not yet by the library's gets its stored due value moved into the past
+before ``refresh_timers`` (``_force_due``).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine import runtime
+from engine.audit import PendingEvent
+from engine.models import ProcessInstance, Timer
+
+if TYPE_CHECKING:
+    from engine.context import EngineContext
+    from engine.unit_of_work import UnitOfWork
+
+SYSTEM_ACTOR = "system:timer"
+
+
+def _due_of(task) -> datetime | None:
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):  # cycles keep {'cycles', 'next', 'duration'}
+        value = value.get("next") if value.get("cycles", 0) != 0 else None
+    if not value:
+        return None
+    try:
+        due = TimerEventDefinition.get_datetime(value) if isinstance(value, str) else value
+    except Exception:
+        return None
+    return due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+
+
+def _kind(task) -> str:
+    spec_type = type(task.task_spec).__name__
+    if spec_type == "BoundaryEvent":
+        return "boundary"
+    if task.parent is not None and type(task.parent.task_spec).__name__ == "EventBasedGateway":
+        return "event_gateway"
+    if spec_type == "StartEvent":
+        return "start"
+    return "intermediate"
+
+
+def _attached_to(task) -> str | None:
+    if type(task.task_spec).__name__ != "BoundaryEvent" or task.parent is None:
+        return None
+    for sibling in task.parent.children:
+        if sibling is not task and sibling.task_spec.bpmn_id and sibling.task_spec.manual:
+            return sibling.task_spec.bpmn_id
+    return None
+
+
+def waiting_timer_tasks(workflow):
+    for task in runtime.all_tasks(workflow):
+        if task.state == TaskState.WAITING and isinstance(
+                getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            yield task
+
+
+def sync_timers(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance, workflow,
+                now: datetime, *, active: bool = True) -> dict[str, Timer]:
+    """Upsert a row per waiting timer; mark vanished ones fired or cancelled. Returns pending rows."""
+    session = uow.session
+    existing = {row.task_guid: row for row in session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending"))}
+    waiting = {str(task.id): task for task in waiting_timer_tasks(workflow)} if active else {}
+    pending: dict[str, Timer] = {}
+    changed: list[Timer] = []
+    for guid, task in waiting.items():
+        due = _due_of(task)
+        if due is None:
+            continue
+        row = existing.pop(guid, None)
+        if row is None:
+            row = Timer(instance_id=instance.id, task_guid=guid, bpmn_id=task.task_spec.bpmn_id,
+                        name=task.task_spec.bpmn_name, kind=_kind(task),
+                        attached_to=_attached_to(task), due_at=due, status="pending",
+                        created_at=now, updated_at=now)
+            session.add(row)
+            changed.append(row)
+        elif row.due_at != due:
+            row.due_at, row.updated_at = due, now
+            changed.append(row)
+        pending[guid] = row
+    finished: list[Timer] = []
+    for guid, row in existing.items():
+        task = runtime.find_task(workflow, guid)
+        fired = task is not None and task.state == TaskState.COMPLETED
+        row.status = "fired" if fired else "cancelled"
+        row.updated_at = now
+        row.fired_at = now if fired else None
+        finished.append(row)
+    if changed or finished:
+        session.flush()
+        scheduler = ctx.scheduler
+        for row in changed:
+            uow.after_commit(lambda i=row.id, d=row.due_at: scheduler.schedule(i, d))
+        for row in finished:
+            uow.after_commit(lambda i=row.id: scheduler.cancel(i))
+    return pending
+
+
+def _force_due(task, real_now: datetime) -> None:
+    past = (real_now - timedelta(seconds=1)).isoformat()
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = dict(value, next=past)
+    else:
+        value = past
+    task.internal_data["event_value"] = value
+
+
+def due_instance_ids(uow: "UnitOfWork", now: datetime, limit: int) -> list[int]:
+    rows = uow.session.execute(
+        select(Timer.instance_id).where(Timer.status == "pending", Timer.due_at <= now)
+        .group_by(Timer.instance_id).order_by(Timer.instance_id).limit(limit)).all()
+    return [row[0] for row in rows]
+
+
+def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime) -> int:
+    """Fire this instance's due timers in one unit of work; returns how many fired. Idempotent."""
+    with ctx.uow() as uow:
+        instance = runtime.lock_instance(uow, instance_id)
+        if instance.status not in ("waiting", "running"):
+            return 0  # suspended, in error or closed: the rows stay pending until it resumes
+        due_rows = uow.session.scalars(select(Timer).where(
+            Timer.instance_id == instance_id, Timer.status == "pending",
+            Timer.due_at <= now)).all()
+        if not due_rows:
+            return 0
+        definition = runtime.load_definition(uow, instance.definition_id)
+        workflow = runtime.load_workflow(ctx, definition, instance)
+        before = runtime.snapshot(workflow)
+        real_now = datetime.now(timezone.utc)
+        for row in due_rows:
+            task = runtime.find_task(workflow, row.task_guid)
+            if task is not None and task.state == TaskState.WAITING and row.due_at <= now:
+                _force_due(task, real_now)
+        error = runtime.advance(workflow, refresh_timers=True)
+        events = [PendingEvent("timer_fired", SYSTEM_ACTOR, {
+            "timer_id": row.id, "bpmn_id": row.bpmn_id, "due_at": row.due_at.isoformat()})
+            for row in due_rows]
+        runtime.save(ctx, uow, instance, definition, workflow, before=before,
+                     actor=SYSTEM_ACTOR, error=error, events=events, now=now)
+        fired = sum(1 for row in due_rows if row.status == "fired")
+        uow.commit()
+        return fired
+
+
+def fire_due_timers(ctx: "EngineContext", now: datetime | None = None, *,
+                    limit: int = 1000) -> dict:
+    """Fire every pending timer due at ``now``: one unit of work per instance, safe to repeat."""
+    now = now or ctx.clock.now()
+    with ctx.uow(write=False) as uow:
+        instance_ids = due_instance_ids(uow, now, limit)
+    fired = 0
+    for instance_id in instance_ids:
+        fired += fire_instance_timers(ctx, instance_id, now)
+    return {"instances": len(instance_ids), "fired": fired, "now": now.isoformat()}
+
+
+def timer_to_dict(row: Timer) -> dict:
+    return {"id": row.id, "instance_id": row.instance_id, "bpmn_id": row.bpmn_id,
+            "name": row.name, "kind": row.kind, "attached_to": row.attached_to,
+            "due_at": row.due_at.isoformat(), "status": row.status,
+            "fired_at": row.fired_at.isoformat() if row.fired_at else None}
+
+
+def list_timers(ctx: "EngineContext", status: str | None = "pending", limit: int = 500) -> list[dict]:
+    with ctx.uow(write=False) as uow:
+        query = select(Timer).order_by(Timer.due_at, Timer.id).limit(limit)
+        if status:
+            query = query.where(Timer.status == status)
+        return [timer_to_dict(row) for row in uow.session.scalars(query)]

@@ -1,0 +1,73 @@
+"""Minimal users, roles and units (the web app adds login and passwords)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.audit import PendingEvent
+from engine.errors import Conflict, InvalidInput, NotFound
+from engine.human_tasks import Actor
+from engine.models import Unit, User, UserRole
+from engine.roles import ROLES
+
+if TYPE_CHECKING:
+    from engine.context import EngineContext
+
+USERS_CHAIN = "users"
+
+
+def _clean_roles(roles: Iterable[str]) -> list[str]:
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InvalidInput(f"Vai trò không tồn tại: {', '.join(unknown)} "
+                           f"(có: {', '.join(ROLES)})")
+    if not roles:
+        raise InvalidInput("Phải có ít nhất một vai trò")
+    return roles
+
+
+def add_user(ctx: "EngineContext", username: str, roles: Iterable[str], *, actor: str,
+             unit: str | None = None, display_name: str | None = None,
+             password_hash: str | None = None) -> dict:
+    """Create a user with roles; a unit code that does not exist yet is created with it."""
+    username = (username or "").strip()
+    if not username or len(username) > 200 or any(c.isspace() for c in username):
+        raise InvalidInput("Tên đăng nhập phải có 1–200 ký tự, không có khoảng trắng")
+    role_codes = _clean_roles(roles)
+    with ctx.uow() as uow:
+        session = uow.session
+        if session.scalars(select(User).where(User.username == username)).first():
+            raise Conflict(f"Người dùng '{username}' đã tồn tại")
+        unit_row = None
+        if unit:
+            unit_row = session.scalars(select(Unit).where(Unit.code == unit)).first()
+            if unit_row is None:
+                unit_row = Unit(code=unit, name=unit)
+                session.add(unit_row)
+                session.flush()
+        user = User(username=username, display_name=display_name or username,
+                    unit_id=unit_row.id if unit_row else None, password_hash=password_hash,
+                    active=True, created_at=ctx.clock.now())
+        session.add(user)
+        session.flush()
+        session.add_all([UserRole(user_id=user.id, role=r) for r in role_codes])
+        audit.append_chain_event(session, USERS_CHAIN, PendingEvent(
+            "user_added", actor, {"username": username, "roles": role_codes, "unit": unit}),
+            ctx.clock.now(), lock=uow.dialect == "postgresql")
+        uow.commit()
+    return {"username": username, "roles": role_codes, "unit": unit}
+
+
+def actor_for(ctx: "EngineContext", username: str) -> Actor:
+    """The acting user's roles and unit, read from the database (never trusted from the caller)."""
+    with ctx.uow(write=False) as uow:
+        user = uow.session.scalars(select(User).where(User.username == username)).first()
+        if user is None or not user.active:
+            raise NotFound(f"Không tìm thấy người dùng '{username}'")
+        roles = frozenset(uow.session.scalars(select(UserRole.role)
+                                              .where(UserRole.user_id == user.id)))
+        unit = uow.session.get(Unit, user.unit_id).code if user.unit_id else None
+        return Actor(username=user.username, roles=roles, unit=unit)

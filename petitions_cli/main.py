@@ -1,0 +1,240 @@
+"""``petitions``: operate the engine from a shell. Settings come from the environment (DATABASE_URL)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import click
+
+from engine import audit, deployment, human_tasks, instances, timers, users
+from engine.bootstrap import build_context
+from engine.settings import Settings
+from petitions_cli.calendar_commands import calendar
+from petitions_cli.output import json_option, parse_json_object
+
+
+def _ctx():
+    return build_context(Settings.from_env())
+
+
+@click.group()
+def cli():
+    """Hệ thống xử lý đơn thư — công cụ dòng lệnh."""
+
+
+@cli.group()
+def db():
+    """Cơ sở dữ liệu."""
+
+
+@db.command("upgrade")
+@json_option
+def db_upgrade():
+    """Tạo/cập nhật lược đồ cơ sở dữ liệu (Alembic)."""
+    from engine.schema import current, upgrade
+    url = Settings.from_env().database_url
+    upgrade(url)
+    return {"database": url.split("@")[-1], "revision": current(url)}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--tag", help="Nhãn phiên bản (tùy chọn).")
+@click.option("--user", "actor", default="cli", show_default=True, help="Người triển khai.")
+@json_option
+def deploy(paths, tag, actor):
+    """Triển khai tệp BPMN/DMN hoặc thư mục thành phiên bản mới."""
+    return deployment.deploy(_ctx(), deployment.read_paths(paths), actor=actor, tag=tag)
+
+
+@cli.command()
+@json_option
+def processes():
+    """Liệt kê các quy trình và phiên bản."""
+    return deployment.list_definitions(_ctx())
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--version", type=int, help="Phiên bản (mặc định: mới nhất).")
+@click.option("--business-key", help="Mã nghiệp vụ (số đơn).")
+@click.option("--data", help="Dữ liệu khởi tạo (JSON).")
+@click.option("--user", "actor", default="cli", show_default=True)
+@json_option
+def start(key, version, business_key, data, actor):
+    """Khởi tạo một hồ sơ quy trình."""
+    return instances.start(_ctx(), key, actor=actor, version=version, business_key=business_key,
+                           data=parse_json_object(data))
+
+
+@cli.command()
+@click.option("--instance", "instance_id", type=int)
+@click.option("--user", help="Chỉ công việc người này thấy được (được giao hoặc theo vai trò).")
+@click.option("--status", default="ready", show_default=True,
+              type=click.Choice(["ready", "completed", "cancelled", "all"]))
+@json_option
+def tasks(instance_id, user, status):
+    """Liệt kê công việc."""
+    ctx = _ctx()
+    roles = users.actor_for(ctx, user).roles if user else None
+    return human_tasks.list_tasks(ctx, instance_id=instance_id, user=user, roles=roles,
+                                  status=None if status == "all" else status)
+
+
+@cli.command()
+@click.argument("task_id", type=int)
+@click.option("--user", required=True)
+@json_option
+def claim(task_id, user):
+    """Nhận công việc."""
+    ctx = _ctx()
+    return human_tasks.claim(ctx, task_id, users.actor_for(ctx, user))
+
+
+@cli.command()
+@click.argument("task_id", type=int)
+@click.option("--user", required=True)
+@json_option
+def unclaim(task_id, user):
+    """Trả lại công việc."""
+    ctx = _ctx()
+    return human_tasks.unclaim(ctx, task_id, users.actor_for(ctx, user))
+
+
+@cli.command()
+@click.argument("task_id", type=int)
+@click.option("--to", "assignee", required=True, help="Người được giao.")
+@click.option("--user", required=True, help="Người giao (thủ trưởng/quản trị).")
+@click.option("--reason", required=True)
+@json_option
+def assign(task_id, assignee, user, reason):
+    """Giao/chuyển công việc cho người khác, có lý do."""
+    ctx = _ctx()
+    target = users.actor_for(ctx, assignee)
+    return human_tasks.assign(ctx, task_id, target.username, users.actor_for(ctx, user), reason,
+                              target.roles)
+
+
+@cli.command()
+@click.argument("task_id", type=int)
+@click.option("--user", required=True)
+@click.option("--data", default="{}", help="Dữ liệu biểu mẫu (JSON).")
+@json_option
+def complete(task_id, user, data):
+    """Hoàn thành công việc với dữ liệu biểu mẫu."""
+    ctx = _ctx()
+    return human_tasks.complete(ctx, task_id, users.actor_for(ctx, user), parse_json_object(data))
+
+
+@cli.command()
+@click.argument("instance_id", type=int)
+@json_option
+def instance(instance_id):
+    """Chi tiết một hồ sơ quy trình."""
+    return instances.details(_ctx(), instance_id)
+
+
+def _lifecycle(name, handler, help_text):
+    @cli.command(name, help=help_text)
+    @click.argument("instance_id", type=int)
+    @click.option("--reason", required=True)
+    @click.option("--user", "actor", default="cli", show_default=True)
+    @json_option
+    def command(instance_id, reason, actor):
+        return handler(_ctx(), instance_id, actor=actor, reason=reason)
+    return command
+
+
+_lifecycle("suspend", instances.suspend, "Tạm dừng hồ sơ (có lý do).")
+_lifecycle("resume", instances.resume, "Tiếp tục hồ sơ đã tạm dừng (có lý do).")
+_lifecycle("terminate", instances.terminate, "Chấm dứt hồ sơ (có lý do).")
+
+
+@cli.command()
+@click.argument("instance_id", type=int)
+@click.option("--data", help="Dữ liệu sửa lại cho bước lỗi (JSON).")
+@click.option("--user", "actor", default="cli", show_default=True)
+@json_option
+def retry(instance_id, data, actor):
+    """Chạy lại bước bị lỗi sau khi sửa dữ liệu."""
+    return instances.retry(_ctx(), instance_id, actor=actor, data=parse_json_object(data))
+
+
+@cli.group("timers")
+def timers_group():
+    """Hẹn giờ (thời hạn)."""
+
+
+@timers_group.command("fire-due")
+@click.option("--now", help="Thời điểm (ISO 8601, có múi giờ); mặc định: bây giờ.")
+@json_option
+def timers_fire_due(now):
+    """Kích hoạt các hẹn giờ đã đến hạn."""
+    moment = None
+    if now:
+        try:
+            moment = datetime.fromisoformat(now)
+        except ValueError:
+            raise click.BadParameter("cần thời điểm ISO 8601, ví dụ 2027-02-11T08:00:00+07:00",
+                                     param_hint="--now")
+        if moment.tzinfo is None:
+            raise click.BadParameter("thiếu múi giờ (ví dụ +07:00 hoặc Z)", param_hint="--now")
+        moment = moment.astimezone(timezone.utc)
+    return timers.fire_due_timers(_ctx(), moment)
+
+
+@timers_group.command("list")
+@click.option("--status", default="pending", show_default=True,
+              type=click.Choice(["pending", "fired", "cancelled", "all"]))
+@json_option
+def timers_list(status):
+    """Liệt kê hẹn giờ."""
+    return timers.list_timers(_ctx(), None if status == "all" else status)
+
+
+@cli.group("audit")
+def audit_group():
+    """Nhật ký kiểm tra."""
+
+
+@audit_group.command("verify")
+@click.option("--instance", "instance_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+def audit_verify(instance_id, as_json):
+    """Kiểm tra chuỗi băm của nhật ký; mã thoát 1 nếu có mắt xích bị hỏng."""
+    import json as _json
+    ctx = _ctx()
+    with ctx.uow(write=False) as uow:
+        result = audit.verify(uow.session, instance_id)
+    if as_json:
+        click.echo(_json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    elif result.ok:
+        click.echo(f"Toàn vẹn: {result.chains} chuỗi, {result.events} sự kiện")
+    if not result.ok:
+        b = result.broken
+        click.echo(f"Lỗi: chuỗi {b.chain} hỏng tại sự kiện số {b.seq}"
+                   f"{f' (id {b.event_id})' if b.event_id else ''}: {b.reason}", err=True)
+        raise SystemExit(1)
+
+
+@cli.group("users")
+def users_group():
+    """Người dùng."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="Vai trò (lặp lại được).")
+@click.option("--unit", help="Mã đơn vị.")
+@click.option("--display-name")
+@click.option("--user", "actor", default="cli", show_default=True)
+@json_option
+def users_add(name, roles, unit, display_name, actor):
+    """Thêm người dùng với vai trò và đơn vị."""
+    return users.add_user(_ctx(), name, roles, actor=actor, unit=unit, display_name=display_name)
+
+
+cli.add_command(calendar)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,80 @@
+"""Printing results (JSON with --json, readable text otherwise) and turning errors into one line."""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from engine.errors import EngineError
+
+
+def emit(result, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        return
+    if isinstance(result, list):
+        for item in result:
+            click.echo(_line(item))
+        if not result:
+            click.echo("(không có)")
+    elif isinstance(result, dict):
+        for key, value in result.items():
+            shown = json.dumps(value, ensure_ascii=False, default=str) \
+                if isinstance(value, (dict, list)) else value
+            click.echo(f"{key}: {shown}")
+    else:
+        click.echo(result)
+
+
+def _line(item) -> str:
+    if isinstance(item, dict):
+        return "  ".join(f"{k}={v}" for k, v in item.items() if v is not None)
+    return str(item)
+
+
+def fail(message: str, code: int = 1):
+    click.echo(f"Lỗi: {message}", err=True)
+    sys.exit(code)
+
+
+def json_option(func):
+    """Adds --json and maps every error to one clear line on stderr and a non-zero exit."""
+    @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+    @functools.wraps(func)
+    def wrapper(*args, as_json: bool = False, **kwargs):
+        try:
+            result = func(*args, **kwargs)
+        except EngineError as err:
+            fail(err.message, 1)
+        except (OperationalError, ProgrammingError) as err:
+            text = str(err.orig)
+            if "no such table" in text or "does not exist" in text:
+                fail("Cơ sở dữ liệu chưa được khởi tạo: chạy 'petitions db upgrade' trước", 1)
+            fail(f"Lỗi cơ sở dữ liệu: {text.splitlines()[0]}", 1)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except Exception as err:  # never a traceback to a user; PETITIONS_DEBUG=1 shows it
+            if os.environ.get("PETITIONS_DEBUG"):
+                raise
+            fail(f"Lỗi không mong đợi ({type(err).__name__}): {err}", 70)
+        if result is not None:
+            emit(result, as_json)
+    return wrapper
+
+
+def parse_json_object(text: str | None, what: str = "--data") -> dict:
+    if text is None or text == "":
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise click.BadParameter(f"JSON không hợp lệ: {err.msg} (cột {err.colno})", param_hint=what)
+    if not isinstance(value, dict):
+        raise click.BadParameter("phải là một đối tượng JSON {...}", param_hint=what)
+    return value
