@@ -69,7 +69,6 @@ class _Invalid(ValueError):
     """A single value failed its type check; the argument is the Vietnamese message."""
 
 
-
 def _clean_text(value: Any, ftype: str) -> str:
     if not isinstance(value, str):
         raise _Invalid(MSG_STRING)
@@ -92,7 +91,9 @@ def _clean_integer(value: Any) -> int:
 
 def _clean_number(value: Any) -> int | float:
     text = value.strip() if isinstance(value, str) else ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+    if isinstance(value, bool):
+        raise _Invalid(MSG_NUMBER)
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return value
     if len(text) <= 50 and _INT_RE.match(text):
         return int(text)
@@ -164,7 +165,6 @@ def _clean_value(field: Mapping[str, Any], value: Any) -> Any:
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or (
         isinstance(value, (list, tuple)) and len(value) == 0)
-
 
 
 def _error(element: etree._Element, message: str, file_name: str | None) -> DeploymentError:
@@ -285,7 +285,6 @@ def parse_form(element: etree._Element, file_name: str | None = None) -> dict:
     if not fields:
         raise _error(form_el, "petitions:form declares no field", file_name)
     return {"fields": fields}
-
 
 
 def validate_form_data(form: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict:

@@ -30,6 +30,8 @@ from engine.scripting import check_source
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 DMN_NAMESPACES = frozenset(DMN_SCHEMAS)
+# The DMN 1.2 XSD shipped with SpiffWorkflow 3.2.0 fails to load (XMLSchemaParseError on DMNDI).
+SUPPORTED_DMN = DMN_NAMESPACES - {"http://www.omg.org/spec/DMN/20180521/MODEL/"}
 MAX_BUNDLE_FILES = 100
 ROLE_ATTR = f"{{{PETITIONS_NS}}}role"
 UNIT_ATTR = f"{{{PETITIONS_NS}}}unit"
@@ -72,26 +74,20 @@ def _fail(message: str, file_name: str, element: etree._Element, line: int | Non
                            line=line or element.sourceline)
 
 
-class _Locator:
-    """Find elements by id or line in the parsed trees, to complete the library's error reports."""
+def _find_by_id(trees: Mapping[str, etree._ElementTree], element_id: str,
+                file_name: str | None) -> tuple[str | None, etree._Element | None]:
+    """Locate an element the library named by id only (its reports carry no usable line)."""
+    for name in ([file_name] if file_name in trees else []) + [n for n in trees if n != file_name]:
+        for element in trees[name].iter():
+            if isinstance(element.tag, str) and element.get("id") == element_id:
+                return name, element
+    return None, None
 
-    def __init__(self, trees: Mapping[str, etree._ElementTree]):
-        self.trees = trees
 
-    def by_id(self, element_id: str, prefer: str | None) -> tuple[str | None, etree._Element | None]:
-        names = ([prefer] if prefer in self.trees else []) + [n for n in self.trees if n != prefer]
-        for name in names:
-            for element in self.trees[name].iter():
-                if isinstance(element.tag, str) and element.get("id") == element_id:
-                    return name, element
-        return None, None
-
-    def by_line(self, file_name: str, line: int) -> etree._Element | None:
-        tree = self.trees.get(file_name)
-        for element in tree.iter() if tree is not None else ():
-            if isinstance(element.tag, str) and element.sourceline == line:
-                return element
-        return None
+def _find_by_line(tree: etree._ElementTree | None, line: int) -> etree._Element | None:
+    """The first element whose start tag ends on ``line`` (XSD errors give a line, no id)."""
+    return next((el for el in (tree.iter() if tree is not None else ())
+                 if isinstance(el.tag, str) and el.sourceline == line), None)
 
 
 def _readable(message: str, limit: int = 600) -> str:
@@ -104,7 +100,7 @@ def _readable(message: str, limit: int = 600) -> str:
 
 
 @contextlib.contextmanager
-def _library_errors(locator: _Locator, file_name: str | None) -> Iterator[None]:
+def _library_errors(trees: Mapping[str, etree._ElementTree], file_name: str | None) -> Iterator[None]:
     """Turn anything the library raises into a DeploymentError naming file, element and line."""
     try:
         yield
@@ -116,12 +112,11 @@ def _library_errors(locator: _Locator, file_name: str | None) -> Iterator[None]:
         element_id = exc.id or None
         line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
         if element_id:
-            found_file, element = locator.by_id(element_id, file_name)
-            if element is not None:
-                file_name = file_name or found_file
-                line = line or element.sourceline
+            found_file, element = _find_by_id(trees, element_id, file_name)
+            if element is not None and found_file == (file_name or found_file):
+                file_name, line = found_file, line or element.sourceline
         elif line and file_name:
-            element = locator.by_line(file_name, line)
+            element = _find_by_line(trees.get(file_name), line)
             element_id = _owner(element) if element is not None else None
         raise DeploymentError(message, file_name=file_name, element_id=element_id,
                               line=line) from None
@@ -133,9 +128,9 @@ def _library_errors(locator: _Locator, file_name: str | None) -> Iterator[None]:
 def _add_dmn(parser: SpiffBpmnParser, tree: etree._ElementTree, name: str) -> None:
     root = tree.getroot()
     namespace = etree.QName(root).namespace
-    if namespace not in DMN_NAMESPACES or etree.QName(root).localname != "definitions":
-        raise _fail(f"not a DMN document (root {root.tag}); supported namespaces: "
-                    f"{', '.join(sorted(DMN_NAMESPACES))}", name, root)
+    if namespace not in SUPPORTED_DMN or etree.QName(root).localname != "definitions":
+        raise _fail(f"not a supported DMN document (root {root.tag}); use DMN 1.3 "
+                    f"({', '.join(sorted(SUPPORTED_DMN))})", name, root)
     if (root.nsmap.get(None) or root.nsmap.get("dmn")) != namespace:
         raise _fail("the DMN namespace must be the default namespace or use the prefix 'dmn'",
                     name, root)
@@ -151,7 +146,7 @@ def _add_dmn(parser: SpiffBpmnParser, tree: etree._ElementTree, name: str) -> No
 
 
 def _check_bpmn_structure(tree: etree._ElementTree, name: str, user_tasks: dict[str, str]) -> None:
-    """Process ids, call activity targets are checked later; here: ids and petitions extensions."""
+    """Process ids, placement of petitions:* extensions, unique user-task ids, non-empty scripts."""
     for process in tree.iter(_B + "process"):
         if not (process.get("id") or "").strip():
             raise DeploymentError("bpmn:process has no id", file_name=name, line=process.sourceline)
@@ -285,7 +280,6 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
     texts: dict[str, str] = {}
     bpmn_trees: dict[str, etree._ElementTree] = {}
     all_trees: dict[str, etree._ElementTree] = {}
-    locator = _Locator(all_trees)
     user_tasks: dict[str, str] = {}
     # A fresh validator per bundle: lxml's XMLSchema error log is not safe to share across threads.
     parser = SpiffBpmnParser(validator=BpmnValidator(imports={"spiffworkflow": SPIFF_XSD}))
@@ -296,14 +290,16 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
         tree = parse_xml(content, name)
         texts[name] = bytes(content).decode("utf-8")
         all_trees[name] = tree
-        with _library_errors(locator, name):
+        with _library_errors(all_trees, name):
             if name.endswith(".dmn"):
                 _add_dmn(parser, tree, name)
                 continue
             bpmn_trees[name] = tree
             _check_bpmn_structure(tree, name, user_tasks)
             parser.add_bpmn_xml(tree, filename=name)
-    process_ids = parser.get_process_ids()
+    # Only isExecutable="true" counts (the library also treats a missing attribute as executable).
+    process_ids = [pid for pid in parser.get_process_ids()
+                   if parser.get_process_parser(pid).node.get("isExecutable") == "true"]
     if not process_ids:
         raise DeploymentError("the bundle has no executable process (isExecutable=\"true\")")
     _check_call_targets(bpmn_trees, parser)
@@ -311,7 +307,7 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
         _check_all_code(tree, name)
     specs: dict[str, tuple[BpmnProcessSpec, dict]] = {}
     for pid in process_ids:
-        with _library_errors(locator, parser.get_process_parser(pid).filename):
+        with _library_errors(all_trees, parser.get_process_parser(pid).filename):
             specs[pid] = (parser.get_spec(pid), parser.get_subprocess_specs(pid))
     forms, task_units = _forms_and_units(bpmn_trees)
     return ValidatedBundle(

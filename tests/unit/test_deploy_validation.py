@@ -182,6 +182,11 @@ def test_bundle_without_executable_process_is_refused():
     assert "no executable process" in str(error)
 
 
+def test_process_without_is_executable_is_not_executable():
+    content = (HOSTILE / "not_executable.bpmn").read_bytes().replace(b' isExecutable="false"', b"")
+    assert "no executable process" in str(refused({"implicit.bpmn": content}))
+
+
 def test_business_rule_task_without_its_decision_is_refused():
     error = refused({INTAKE: read(INTAKE)})
     assert (error.file_name, error.element_id) == (INTAKE, "classify")
@@ -226,7 +231,10 @@ def test_lane_and_extension_mistakes_are_refused(change, words):
     ({}, "no file"),
     ({"intake.xml": b"<a/>"}, "must end in .bpmn or .dmn"),
     ({"../intake.bpmn": b"<a/>"}, "must end in .bpmn or .dmn"),
-    ({"a.dmn": read(INTAKE)}, "not a DMN document"),
+    ({"a.dmn": read(INTAKE)}, "not a supported DMN document"),
+    ({"a.bpmn": read(INTAKE), "c.dmn": read(DMN).replace(
+        b"https://www.omg.org/spec/DMN/20191111/MODEL/", b"http://www.omg.org/spec/DMN/20180521/MODEL/")},
+     "use DMN 1.3"),
     ({"a.bpmn": read(DMN)}, "validation root"),
 ])
 def test_bad_files_are_refused(files, words):

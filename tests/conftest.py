@@ -1,0 +1,67 @@
+"""Fixtures: ``ctx`` runs every integration test on SQLite and on PostgreSQL.
+
+PostgreSQL is the server at TEST_POSTGRES_URL (default: 127.0.0.1:5432, database ``test``). Where it
+is not reachable the PostgreSQL half is skipped with a loud message, repeated in the summary.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.support import (FakeClock, FakeScheduler, PostgresSchema, SqliteTemplate,
+                           make_context, postgres_available)
+
+_PG_REASON: list[str] = []
+
+
+def pytest_configure(config):
+    reason = postgres_available()
+    if reason:
+        _PG_REASON.append(reason)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _PG_REASON:
+        terminalreporter.write_sep("!", "POSTGRESQL TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(f"PostgreSQL not reachable: {_PG_REASON[0]}. Set "
+                                    "TEST_POSTGRES_URL or start a server to run them.", red=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def pg_schema():
+    if _PG_REASON:
+        pytest.skip(f"!!! PostgreSQL NOT REACHABLE — skipping PostgreSQL tests: {_PG_REASON[0]}")
+    schema = PostgresSchema()
+    yield schema
+    schema.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        yield sqlite_template.fresh(tmp_path)
+    else:
+        schema = request.getfixturevalue("pg_schema")
+        schema.reset()
+        yield schema.url
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def scheduler():
+    return FakeScheduler()
+
+
+@pytest.fixture
+def ctx(db_url, clock, scheduler):
+    context = make_context(db_url, clock, scheduler)
+    yield context
+    context.session_factory.kw["bind"].dispose()

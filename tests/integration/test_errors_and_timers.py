@@ -1,0 +1,105 @@
+"""Failing scripts put an instance in error and retry works; timers are rows and fire once."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from engine import deployment, human_tasks, instances, timers
+from engine.models import Timer
+from tests.support import FIXTURES, actor
+
+STEPS = FIXTURES / "engine" / "script_steps.bpmn"
+REVIEW = FIXTURES / "engine" / "review_loop.bpmn"
+OFFICER = actor("an", "handling_officer")
+
+
+def deploy(ctx, path):
+    deployment.deploy(ctx, {path.name: path.read_bytes()}, actor="admin")
+
+
+def test_failing_script_sets_error_with_task_and_line_then_retry(ctx):
+    deploy(ctx, STEPS)
+    started = instances.start(ctx, "script_steps", actor="binh",
+                              data={"divisor": 0, "received_on": "2027-01-29"})
+    assert started["status"] == "error"
+    assert started["error"]["task"] == "Script_compute" and started["error"]["line"] == 2
+    assert "ZeroDivisionError" in started["error"]["message"]
+    assert started["tasks"] == [] and started["timers"] == []
+    details = instances.details(ctx, started["instance_id"])
+    assert "share" not in details["data"]  # the failed script changed nothing
+    assert details["events"][-1]["type"] == "instance_error"
+
+    retried = instances.retry(ctx, started["instance_id"], actor="admin", data={"divisor": 4})
+    assert retried["status"] == "waiting" and retried["error"] is None
+    data = instances.details(ctx, started["instance_id"])["data"]
+    assert data["share"] == 25
+    # 10 working days from Fri 29/1/2027 across Tết 2027 (4–10/2 off): 1,2,3,11,12,15,16,17,18,19 Feb
+    assert data["due_day"] == "2027-02-19"
+    assert retried["timers"][0]["due_at"] == "2027-02-19T16:59:59+00:00"
+    assert retried["tasks"][0]["due_at"] == retried["timers"][0]["due_at"]
+
+
+def test_timer_fires_once_with_injected_clock(ctx, clock, scheduler):
+    deploy(ctx, STEPS)
+    started = instances.start(ctx, "script_steps", actor="binh",
+                              data={"divisor": 1, "received_on": "2027-01-29"})
+    instance_id = started["instance_id"]
+    timer_id = started["timers"][0]["id"]
+    due = datetime.fromisoformat(started["timers"][0]["due_at"])
+    assert scheduler.scheduled[timer_id] == due
+
+    assert timers.fire_due_timers(ctx, due - timedelta(seconds=1))["fired"] == 0
+    assert instances.details(ctx, instance_id)["status"] == "waiting"
+
+    result = timers.fire_due_timers(ctx, due + timedelta(seconds=1))
+    assert result == {"instances": 1, "fired": 1, "now": (due + timedelta(seconds=1)).isoformat()}
+    details = instances.details(ctx, instance_id)
+    assert details["status"] == "completed" and details["data"]["overdue"] is True
+    assert details["tasks"] == []
+    assert [e["type"] for e in details["events"]].count("timer_fired") == 1
+    with ctx.uow(write=False) as uow:
+        row = uow.session.get(Timer, timer_id)
+        assert row.status == "fired" and row.fired_at == due + timedelta(seconds=1)
+    assert timer_id in scheduler.cancelled
+    # Idempotent: a second sweep, or a late duplicate wake-up, does nothing.
+    assert timers.fire_due_timers(ctx, due + timedelta(days=1))["fired"] == 0
+    assert [e["type"] for e in instances.details(ctx, instance_id)["events"]].count("timer_fired") == 1
+
+
+def test_completing_the_task_cancels_its_timer(ctx, scheduler):
+    deploy(ctx, STEPS)
+    started = instances.start(ctx, "script_steps", actor="binh",
+                              data={"divisor": 1, "received_on": "2027-01-29"})
+    task_id, timer_id = started["tasks"][0]["id"], started["timers"][0]["id"]
+    human_tasks.complete(ctx, task_id, OFFICER, {})
+    with ctx.uow(write=False) as uow:
+        assert uow.session.get(Timer, timer_id).status == "cancelled"
+    assert timer_id in scheduler.cancelled
+    assert timers.fire_due_timers(ctx, datetime(2030, 1, 1, tzinfo=timezone.utc))["fired"] == 0
+
+
+def test_suspended_instance_timers_wait_until_resume(ctx):
+    deploy(ctx, STEPS)
+    started = instances.start(ctx, "script_steps", actor="binh",
+                              data={"divisor": 1, "received_on": "2027-01-29"})
+    instance_id = started["instance_id"]
+    late = datetime.fromisoformat(started["timers"][0]["due_at"]) + timedelta(hours=1)
+    instances.suspend(ctx, instance_id, actor="chi", reason="Chờ giám định")
+    assert timers.fire_due_timers(ctx, late)["fired"] == 0
+    assert instances.details(ctx, instance_id)["timers"][0]["status"] == "pending"
+    instances.resume(ctx, instance_id, actor="chi", reason="Có kết quả")
+    assert timers.fire_due_timers(ctx, late)["fired"] == 1
+    assert instances.details(ctx, instance_id)["status"] == "completed"
+
+
+def test_duration_timer_row_and_due_sweep_over_many_instances(ctx, clock):
+    deploy(ctx, REVIEW)
+    ids = [instances.start(ctx, "review_loop", actor="binh")["instance_id"] for _ in range(5)]
+    with ctx.uow(write=False) as uow:
+        rows = uow.session.scalars(select(Timer).where(Timer.status == "pending")).all()
+        assert len(rows) == 5
+        assert all(r.kind == "boundary" and r.attached_to == "Task_review" for r in rows)
+        after = max(r.due_at for r in rows) + timedelta(seconds=1)
+    assert timers.fire_due_timers(ctx, after) == {"instances": 5, "fired": 5, "now": after.isoformat()}
+    assert {instances.details(ctx, i)["status"] for i in ids} == {"completed"}
