@@ -79,6 +79,7 @@ def append_chain_event(session: Session, chain: str, event: PendingEvent, at: da
     if head is None:
         head = AuditChainHead(chain=chain, seq=0, head=GENESIS)
         session.add(head)
+        session.flush()  # visible to the next append in this unit of work (autoflush is off)
     row = _build(chain, head.seq + 1, head.head or GENESIS, event, at, None)
     session.add(row)
     head.seq, head.head = row.seq, row.hash
@@ -117,22 +118,32 @@ def _verify_chain(session: Session, chain: str, head_seq: int, head_hash: str,
     prev, expected_seq = GENESIS, 1
     rows = session.scalars(select(AuditEvent).where(AuditEvent.chain == chain)
                            .order_by(AuditEvent.seq).execution_options(yield_per=500))
-    for row in rows:
-        result.events += 1
-        if row.seq != expected_seq:
-            return ChainBreak(chain, expected_seq, row.id, f"event {expected_seq} is missing")
-        if row.prev_hash != prev:
-            return ChainBreak(chain, row.seq, row.id, "previous-hash link does not match")
-        recomputed = event_hash(chain=chain, seq=row.seq, prev_hash=row.prev_hash,
-                                event_type=row.event_type, actor=row.actor,
-                                occurred_at=row.occurred_at, instance_id=row.instance_id,
-                                payload=row.payload)
-        if recomputed != row.hash:
-            return ChainBreak(chain, row.seq, row.id, "content does not match its hash")
-        prev, expected_seq = row.hash, expected_seq + 1
+    try:  # close the (server-side, on PostgreSQL) cursor even when we stop at a break
+        for row in rows:
+            result.events += 1
+            broken = _check_row(chain, row, expected_seq, prev)
+            if broken:
+                return broken
+            prev, expected_seq = row.hash, expected_seq + 1
+    finally:
+        rows.close()
     if expected_seq - 1 != head_seq or (head_seq and prev != head_hash):
         return ChainBreak(chain, expected_seq, None,
                           f"chain ends at event {expected_seq - 1} but its head says {head_seq}")
+    return None
+
+
+def _check_row(chain: str, row: AuditEvent, expected_seq: int, prev: str) -> ChainBreak | None:
+    if row.seq != expected_seq:
+        return ChainBreak(chain, expected_seq, row.id, f"event {expected_seq} is missing")
+    if row.prev_hash != prev:
+        return ChainBreak(chain, row.seq, row.id, "previous-hash link does not match")
+    recomputed = event_hash(chain=chain, seq=row.seq, prev_hash=row.prev_hash,
+                            event_type=row.event_type, actor=row.actor,
+                            occurred_at=row.occurred_at, instance_id=row.instance_id,
+                            payload=row.payload)
+    if recomputed != row.hash:
+        return ChainBreak(chain, row.seq, row.id, "content does not match its hash")
     return None
 
 

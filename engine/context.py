@@ -32,6 +32,10 @@ class EngineContext:
     _script_engine: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def close(self) -> None:
+        """Release the database connections (the CLI and tests build short-lived contexts)."""
+        self.session_factory.kw["bind"].dispose()
+
     def uow(self, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.session_factory, write=write)
 

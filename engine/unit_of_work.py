@@ -31,6 +31,9 @@ class UnitOfWork:
 
     def __exit__(self, *exc_info) -> None:
         try:
+            # Detach first so rows read in the block stay readable after it (a rollback would
+            # expire them); anything not committed is discarded by the rollback.
+            self.session.expunge_all()
             self.session.rollback()
         finally:
             self.session.close()

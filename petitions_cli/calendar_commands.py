@@ -5,10 +5,8 @@ from datetime import date
 
 import click
 
-from engine.bootstrap import build_context
 from engine.calendar_overrides import set_override
-from engine.settings import Settings
-from petitions_cli.output import json_option
+from petitions_cli.output import json_option, open_context
 
 
 def _date(value: str, hint: str) -> date:
@@ -32,7 +30,7 @@ def calendar_add(start, days, working_days):
     if (days is None) == (working_days is None):
         raise click.UsageError("Cần đúng một trong --days hoặc --working-days")
     start_day = _date(start, "--from")
-    cal = build_context(Settings.from_env()).calendar()
+    cal = open_context().calendar()
     due = cal.add_days(start_day, days) if days is not None else \
         cal.add_working_days(start_day, working_days)
     click.echo(due.isoformat())
@@ -43,7 +41,7 @@ def calendar_add(start, days, working_days):
 @json_option
 def calendar_holidays(year):
     """Các ngày nghỉ lễ (kể cả nghỉ bù và điều chỉnh) trong năm."""
-    cal = build_context(Settings.from_env()).calendar()
+    cal = open_context().calendar()
     return [{"date": d.isoformat(), "name": name} for d, name in cal.holidays_in_year(year)]
 
 
@@ -63,5 +61,5 @@ def override_add(day, kind, note, actor):
     """Thêm/sửa một ngày điều chỉnh."""
     if kind is None:
         raise click.UsageError("Cần --off hoặc --work")
-    return set_override(build_context(Settings.from_env()), _date(day, "DAY"), kind,
+    return set_override(open_context(), _date(day, "DAY"), kind,
                         actor=actor, note=note)

@@ -6,14 +6,14 @@ from datetime import date, datetime, timezone
 import click
 
 from engine import audit, deployment, human_tasks, instances, timers, users
-from engine.bootstrap import build_context
 from engine.settings import Settings
 from petitions_cli.calendar_commands import calendar
-from petitions_cli.output import json_option, parse_json_object
+from petitions_cli.output import json_option, open_context, parse_json_object
 
 
 def _ctx():
-    return build_context(Settings.from_env())
+    """One engine context per invocation, closed when the command ends."""
+    return open_context()
 
 
 @click.group()

@@ -9,7 +9,20 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from engine.bootstrap import build_context
 from engine.errors import EngineError
+from engine.settings import Settings
+
+
+def open_context():
+    """The engine context for this command; closed by click when the command ends."""
+    click_ctx = click.get_current_context()
+    engine_ctx = click_ctx.meta.get("petitions.engine")
+    if engine_ctx is None:
+        engine_ctx = build_context(Settings.from_env())
+        click_ctx.meta["petitions.engine"] = engine_ctx
+        click_ctx.call_on_close(engine_ctx.close)
+    return engine_ctx
 
 
 def emit(result, as_json: bool) -> None:
