@@ -233,6 +233,25 @@ def users_add(name, roles, unit, display_name, actor):
     return users.add_user(_ctx(), name, roles, actor=actor, unit=unit, display_name=display_name)
 
 
+@cli.command("demo-seed")
+@json_option
+def demo_seed():
+    """Tạo tài khoản mẫu (mỗi vai trò một người) nếu chưa có."""
+    from engine.demo import seed_demo_users
+    return {"created": seed_demo_users(_ctx())}
+
+
+@timers_group.command("sweep")
+@click.option("--interval", type=click.FloatRange(min=0.5), default=5.0, show_default=True,
+              help="Số giây giữa hai lần quét.")
+def timers_sweep(interval):
+    """Quét định kỳ và kích hoạt hẹn giờ đến hạn (chạy đến khi bị dừng)."""
+    import logging
+    from workers.sweeper import run_sweeper
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s sweeper %(message)s")
+    run_sweeper(_ctx(), interval)
+
+
 cli.add_command(calendar)
 
 

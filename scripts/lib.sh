@@ -1,0 +1,30 @@
+# Shared by scripts/run.sh and scripts/test.sh: a project virtualenv, (re)installed when
+# pyproject.toml changes. Sourced, not executed.
+
+find_python() {
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "error: Python 3.11 or newer is required" >&2
+  return 1
+}
+
+ensure_venv() {
+  local extras="$1"
+  local stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-$extras}"
+  if [ ! -x .venv/bin/python ]; then
+    echo "==> creating .venv"
+    "$(find_python)" -m venv .venv
+  fi
+  if [ ! -f "$stamp" ]; then
+    echo "==> installing the project${extras:+ with [$extras]} into .venv"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+    rm -f .venv/.installed-*
+    touch "$stamp"
+  fi
+  export PATH="$PWD/.venv/bin:$PATH"
+}
