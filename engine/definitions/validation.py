@@ -46,7 +46,8 @@ EVAL_TAGS = frozenset({
     _B + "messagePath", _S + "messagePayload", _S + "payloadExpression", _S + "expression",
 })
 HUMAN_TASKS = frozenset({_B + "userTask", _B + "manualTask"})
-_SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f]{1,200}\.(bpmn|dmn)$")
+# Relative names such as "complaint/complaint.bpmn" (a deployed folder); no "..", no absolute paths.
+_SAFE_NAME = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*/)*[\w\-. ]+\.(?:bpmn|dmn)$")
 _DMN_QUESTION = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")  # as DMNEngine.evaluate
 
 
@@ -284,8 +285,10 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
     # A fresh validator per bundle: lxml's XMLSchema error log is not safe to share across threads.
     parser = SpiffBpmnParser(validator=BpmnValidator(imports={"spiffworkflow": SPIFF_XSD}))
     for name, content in files.items():
-        if not isinstance(name, str) or not _SAFE_NAME.match(name) or name.startswith("."):
-            raise DeploymentError("file names must end in .bpmn or .dmn and contain no path",
+        if not isinstance(name, str) or not _SAFE_NAME.match(name) or name.startswith(".") \
+                or ".." in name.split("/"):
+            raise DeploymentError("file names must end in .bpmn or .dmn; folders only as "
+                                  "relative names without '..'",
                                   file_name=str(name))
         tree = parse_xml(content, name)
         texts[name] = bytes(content).decode("utf-8")
