@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import audit, runtime
+from engine import audit, deadlines, runtime
 from engine.audit import PendingEvent
 from engine.definitions.forms import validate_form_data
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
@@ -58,13 +58,18 @@ def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessI
     ready = {}
     if active:
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    left_ready = []
     for guid, row in rows.items():
         if guid not in ready:
             task = runtime.find_task(workflow, guid)
             done = task is not None and task.state == TaskState.COMPLETED
             row.status = "completed" if done else "cancelled"
+            row.next_reminder_at = None
             if done and row.completed_at is None:
                 row.completed_at = now
+            if row.overdue_since is not None:
+                left_ready.append(row.id)
+    deadlines.resolve_escalations(session, left_ready, now)
     lane_roles = definition.lane_roles or {}
     due_by_task: dict[str, datetime] = {}
     for guid, timer in timer_rows.items():
@@ -77,16 +82,22 @@ def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessI
                 due_by_task[key] = timer.due_at
     for guid, task in ready.items():
         if guid in rows:
-            rows[guid].due_at = due_by_task.get(guid, rows[guid].due_at)
+            row = rows[guid]
+            due = due_by_task.get(guid, row.due_at)
+            if due != row.due_at:  # a resumed case gets a new deadline: plan its reminders again
+                row.due_at = due
+                deadlines.plan_task(ctx, session, row, instance.process_key)
             continue
         spec = task.task_spec
-        session.add(HumanTask(
+        row = HumanTask(
             instance_id=instance.id, task_guid=guid, bpmn_id=spec.bpmn_id,
             name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
             candidate_role=lane_roles.get(spec.lane) if spec.lane else None,
             candidate_unit=_candidate_unit(ctx, definition, task), assignee=None,
             priority=_priority(task), status="ready", created_at=now,
-            due_at=due_by_task.get(guid)))
+            due_at=due_by_task.get(guid))
+        deadlines.plan_task(ctx, session, row, instance.process_key)
+        session.add(row)
 
 
 def get_task(uow: "UnitOfWork", task_id: int) -> HumanTask:
@@ -203,6 +214,9 @@ def complete(ctx: "EngineContext", task_id: int, actor: Actor, data: Mapping[str
         if error is None:
             error = runtime.advance(workflow)
         task.status, task.completed_by, task.completed_at = "completed", actor.username, now
+        task.next_reminder_at = None
+        if task.overdue_since is not None:
+            deadlines.resolve_escalations(uow.session, [task.id], now)
         event = PendingEvent("task_completed_by_user", actor.username, {
             "task_id": task.id, "bpmn_id": task.bpmn_id,
             "before": to_jsonable(previous), "after": to_jsonable(cleaned)})

@@ -52,6 +52,7 @@ class ProcessInstance(Base):
     # Head of this instance's audit chain, kept on the row that is locked anyway.
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
+    overdue_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Optimistic lock: a stale UPDATE matches no row and the unit of work rolls back.
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
@@ -67,6 +68,7 @@ class HumanTask(Base):
         Index("ix_human_tasks_status_role", "status", "candidate_role"),
         Index("ix_human_tasks_assignee_status", "assignee", "status"),
         Index("ix_human_tasks_status_due", "status", "due_at"),
+        Index("ix_human_tasks_status_reminder", "status", "next_reminder_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +86,9 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(200))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the deadline monitor should next look at this task (reminder or overdue).
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Timer(Base):
@@ -154,6 +159,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(500))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     password_hash: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(320))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -173,3 +179,80 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))      # off | work
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+class ReminderPolicy(Base):
+    """How many working days before a step's due date its assignee is reminded ('*' = every step)."""
+
+    __tablename__ = "reminder_policies"
+    __table_args__ = (UniqueConstraint("process_key", "bpmn_id", name="uq_reminder_policy"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    bpmn_id: Mapped[str] = mapped_column(String(200), default="*")
+    days_before: Mapped[int] = mapped_column(Integer, default=2)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class TaskReminder(Base):
+    """One row per reminder kind sent for a task: the unique key makes sending idempotent."""
+
+    __tablename__ = "task_reminders"
+    __table_args__ = (UniqueConstraint("task_id", "kind", name="uq_task_reminder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))       # before | due_day | overdue
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Escalation(Base):
+    """An overdue step reported to the head of unit; what supervisors watch."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_open", "resolved_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    task_name: Mapped[str] = mapped_column(String(500))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notified: Mapped[list] = mapped_column(JSON)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """In-app notification for one user."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "username", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboundEmail(Base):
+    """The email outbox: written with the change that causes it, sent by the workers."""
+
+    __tablename__ = "outbound_emails"
+    __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))     # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

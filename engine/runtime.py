@@ -62,13 +62,20 @@ def load_definition(uow: "UnitOfWork", definition_id: int) -> ProcessDefinition:
     return definition
 
 
-def lock_instance(uow: "UnitOfWork", instance_id: int) -> ProcessInstance:
-    """The instance row for writing: ``FOR UPDATE`` on PostgreSQL; the version column everywhere."""
+def lock_instance(uow: "UnitOfWork", instance_id: int, *,
+                  skip_locked: bool = False) -> ProcessInstance | None:
+    """The instance row for writing: ``FOR UPDATE`` on PostgreSQL; the version column everywhere.
+
+    With ``skip_locked`` (background sweeps) a row another worker holds returns None at once on
+    PostgreSQL: that worker is already handling it.
+    """
     query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
     if uow.dialect == "postgresql":
-        query = query.with_for_update()
+        query = query.with_for_update(skip_locked=skip_locked)
     instance = uow.session.scalars(query.execution_options(populate_existing=True)).first()
     if instance is None:
+        if skip_locked and uow.dialect == "postgresql":
+            return None
         raise NotFound(f"Không tìm thấy hồ sơ quy trình #{instance_id}")
     return instance
 

@@ -17,6 +17,14 @@ class Settings:
     redis_url: str = ""
     secret_key: str = ""
     processes_dir: Path = Path(__file__).resolve().parent.parent / "processes"
+    mail_sink: str = "file"          # file | console | smtp
+    mail_from: str = "don-thu@localhost"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    sweep_interval_s: float = 2.0
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
@@ -29,4 +37,16 @@ class Settings:
             secret_key=env.get("SECRET_KEY", ""),
             processes_dir=Path(env.get("PETITIONS_PROCESSES_DIR",
                                        Path(__file__).resolve().parent.parent / "processes")),
+            mail_sink=env.get("MAIL_SINK", "smtp" if env.get("SMTP_HOST") else "file"),
+            mail_from=env.get("MAIL_FROM", "don-thu@localhost"),
+            smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=int(env.get("SMTP_PORT", "587")),
+            smtp_user=env.get("SMTP_USER", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_starttls=env.get("SMTP_STARTTLS", "1") not in ("0", "false", "no"),
+            sweep_interval_s=float(env.get("SWEEP_INTERVAL_S", "2")),
         )
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"

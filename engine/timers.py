@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import runtime
 from engine.audit import PendingEvent
@@ -118,18 +118,24 @@ def _force_due(task, real_now: datetime) -> None:
     task.internal_data["event_value"] = value
 
 
+# Timers of suspended, failed or closed instances stay pending but are not fired (nor waited for).
+_LIVE = ("waiting", "running")
+
+
 def due_instance_ids(uow: "UnitOfWork", now: datetime, limit: int) -> list[int]:
     rows = uow.session.execute(
-        select(Timer.instance_id).where(Timer.status == "pending", Timer.due_at <= now)
-        .group_by(Timer.instance_id).order_by(Timer.instance_id).limit(limit)).all()
+        select(Timer.instance_id).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(Timer.status == "pending", Timer.due_at <= now, ProcessInstance.status.in_(_LIVE))
+        .group_by(Timer.instance_id).order_by(func.min(Timer.due_at)).limit(limit)).all()
     return [row[0] for row in rows]
 
 
-def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime) -> int:
+def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime, *,
+                         skip_locked: bool = False) -> int:
     """Fire this instance's due timers in one unit of work; returns how many fired. Idempotent."""
     with ctx.uow() as uow:
-        instance = runtime.lock_instance(uow, instance_id)
-        if instance.status not in ("waiting", "running"):
+        instance = runtime.lock_instance(uow, instance_id, skip_locked=skip_locked)
+        if instance is None or instance.status not in _LIVE:
             return 0  # suspended, in error or closed: the rows stay pending until it resumes
         due_rows = uow.session.scalars(select(Timer).where(
             Timer.instance_id == instance_id, Timer.status == "pending",
@@ -163,8 +169,16 @@ def fire_due_timers(ctx: "EngineContext", now: datetime | None = None, *,
         instance_ids = due_instance_ids(uow, now, limit)
     fired = 0
     for instance_id in instance_ids:
-        fired += fire_instance_timers(ctx, instance_id, now)
+        fired += fire_instance_timers(ctx, instance_id, now, skip_locked=True)
     return {"instances": len(instance_ids), "fired": fired, "now": now.isoformat()}
+
+
+def next_due(ctx: "EngineContext") -> datetime | None:
+    """When the earliest pending timer is due (lets a sweeper sleep exactly until then)."""
+    with ctx.uow(write=False) as uow:
+        return uow.session.scalar(
+            select(func.min(Timer.due_at)).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+            .where(Timer.status == "pending", ProcessInstance.status.in_(_LIVE)))
 
 
 def timer_to_dict(row: Timer) -> dict:

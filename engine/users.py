@@ -31,12 +31,14 @@ def _clean_roles(roles: Iterable[str]) -> list[str]:
 
 def add_user(ctx: "EngineContext", username: str, roles: Iterable[str], *, actor: str,
              unit: str | None = None, display_name: str | None = None,
-             password_hash: str | None = None) -> dict:
+             password_hash: str | None = None, email: str | None = None) -> dict:
     """Create a user with roles; a unit code that does not exist yet is created with it."""
     username = (username or "").strip()
     if not username or len(username) > 200 or any(c.isspace() for c in username):
         raise InvalidInput("Tên đăng nhập phải có 1–200 ký tự, không có khoảng trắng")
     role_codes = _clean_roles(roles)
+    if email is not None and ("@" not in email or len(email) > 320 or any(c.isspace() for c in email)):
+        raise InvalidInput(f"Địa chỉ thư không hợp lệ: {email!r}")
     with ctx.uow() as uow:
         session = uow.session
         if session.scalars(select(User).where(User.username == username)).first():
@@ -50,6 +52,7 @@ def add_user(ctx: "EngineContext", username: str, roles: Iterable[str], *, actor
                 session.flush()
         user = User(username=username, display_name=display_name or username,
                     unit_id=unit_row.id if unit_row else None, password_hash=password_hash,
+                    email=email,
                     active=True, created_at=ctx.clock.now())
         session.add(user)
         session.flush()

@@ -7,6 +7,7 @@ import click
 
 from engine import audit, deployment, human_tasks, instances, timers, users
 from engine.settings import Settings
+from petitions_cli import worker_commands
 from petitions_cli.calendar_commands import calendar
 from petitions_cli.output import json_option, open_context, parse_json_object
 
@@ -226,11 +227,13 @@ def users_group():
 @click.option("--role", "roles", multiple=True, required=True, help="Vai trò (lặp lại được).")
 @click.option("--unit", help="Mã đơn vị.")
 @click.option("--display-name")
+@click.option("--email", help="Địa chỉ nhận thư nhắc hạn.")
 @click.option("--user", "actor", default="cli", show_default=True)
 @json_option
-def users_add(name, roles, unit, display_name, actor):
+def users_add(name, roles, unit, display_name, email, actor):
     """Thêm người dùng với vai trò và đơn vị."""
-    return users.add_user(_ctx(), name, roles, actor=actor, unit=unit, display_name=display_name)
+    return users.add_user(_ctx(), name, roles, actor=actor, unit=unit, display_name=display_name,
+                          email=email)
 
 
 @cli.command("demo-seed")
@@ -253,6 +256,8 @@ def timers_sweep(interval):
 
 
 cli.add_command(calendar)
+for _command in worker_commands.COMMANDS:
+    cli.add_command(_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,10 +19,20 @@ def open_context():
     click_ctx = click.get_current_context()
     engine_ctx = click_ctx.meta.get("petitions.engine")
     if engine_ctx is None:
-        engine_ctx = build_context(Settings.from_env())
+        settings = Settings.from_env()
+        engine_ctx = build_context(settings, scheduler=_scheduler(settings))
         click_ctx.meta["petitions.engine"] = engine_ctx
         click_ctx.call_on_close(engine_ctx.close)
     return engine_ctx
+
+
+def _scheduler(settings: Settings):
+    """Wake-ups go to RQ when REDIS_URL is set; otherwise the workers' sweep finds the timers."""
+    if not settings.redis_url:
+        return None
+    from workers.redis_connection import connect
+    from workers.scheduler import RQTimerScheduler
+    return RQTimerScheduler(connect(settings.redis_url))
 
 
 def emit(result, as_json: bool) -> None:

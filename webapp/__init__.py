@@ -26,12 +26,21 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 </table></body></html>"""
 
 
+def _timer_scheduler(settings: Settings):
+    """Timer wake-ups go to RQ when Redis is configured; the workers' sweep is the safety net."""
+    if not settings.redis_url:
+        return None
+    from workers.redis_connection import connect
+    from workers.scheduler import RQTimerScheduler
+    return RQTimerScheduler(connect(settings.redis_url))
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Application factory; with no ``config`` every setting comes from the environment."""
     settings = Settings.from_env(config) if config else Settings.from_env()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key or "dev-only-change-me"
-    engine_ctx = build_context(settings)
+    engine_ctx = build_context(settings, scheduler=_timer_scheduler(settings))
     app.extensions["petitions"] = engine_ctx
 
     @app.get("/healthz")

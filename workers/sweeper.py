@@ -1,34 +1,48 @@
-"""The periodic timer sweep: fires every pending timer that is past due.
+"""The periodic sweep: fires due timers, sends reminders/escalations, empties the email outbox.
 
 The sweep is what makes timers self-healing: whatever happened to a scheduled wake-up (lost job,
-restarted queue), the database row is still pending and the next sweep fires it. Firing is
-idempotent, so overlapping sweeps are harmless.
+flushed or stopped Redis), the database row is still pending and the next sweep fires it. Every
+step is idempotent, so several workers sweeping at once are harmless. Between rounds the sweeper
+sleeps until the next timer is due (at most ``interval_s``), so timers fire within a fraction of
+a second even without the RQ wake-up.
 """
 from __future__ import annotations
 
 import logging
-import signal
 import threading
+from datetime import datetime, timezone
 
 from engine.context import EngineContext
-from engine.timers import fire_due_timers
+from engine.deadlines import check_deadlines
+from engine.timers import fire_due_timers, next_due
+from workers.mailer import EmailSender, deliver_pending
 
 log = logging.getLogger(__name__)
+MIN_SLEEP_S = 0.02
 
 
-def run_sweeper(ctx: EngineContext, interval_s: float = 5.0,
-                stop: threading.Event | None = None) -> None:
-    """Sweep every ``interval_s`` seconds until ``stop`` is set or SIGTERM/SIGINT arrives."""
+def sweep_once(ctx: EngineContext, now: datetime, sender: EmailSender | None = None,
+               mail_from: str = "don-thu@localhost") -> dict:
+    result = {"timers": fire_due_timers(ctx, now), "deadlines": check_deadlines(ctx, now)}
+    if sender is not None:
+        result["mail"] = deliver_pending(ctx, sender, now, mail_from=mail_from)
+    return result
+
+
+def run_sweeper(ctx: EngineContext, interval_s: float = 2.0, stop: threading.Event | None = None,
+                sender: EmailSender | None = None, mail_from: str = "don-thu@localhost") -> None:
+    """Sweep until ``stop`` is set; a failed round is logged and retried on the next tick."""
     stop = stop or threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
     while not stop.is_set():
+        wait = interval_s
         try:
-            result = fire_due_timers(ctx)
-            if result["fired"]:
-                log.info("timer sweep fired %s timer(s) on %s instance(s)",
-                         result["fired"], result["instances"])
-        except Exception:  # keep sweeping: a failed round is retried on the next tick
-            log.exception("timer sweep failed; retrying in %ss", interval_s)
-        stop.wait(interval_s)
+            result = sweep_once(ctx, datetime.now(timezone.utc), sender, mail_from)
+            if result["timers"]["fired"]:
+                log.info("sweep fired %s timer(s)", result["timers"]["fired"])
+            upcoming = next_due(ctx)
+            if upcoming is not None:
+                until = (upcoming - datetime.now(timezone.utc)).total_seconds()
+                wait = min(interval_s, max(MIN_SLEEP_S, until))
+        except Exception:
+            log.exception("sweep failed; retrying in %ss", interval_s)
+        stop.wait(wait)
