@@ -189,41 +189,48 @@ def assign(ctx: "EngineContext", task_id: int, assignee: str, actor: Actor, reas
 
 def complete(ctx: "EngineContext", task_id: int, actor: Actor, data: Mapping[str, Any]) -> dict:
     """Complete a ready task with form data, run the workflow to its next wait, save everything."""
-    if not isinstance(data, Mapping):
-        raise InvalidInput("Dữ liệu hoàn thành phải là một đối tượng JSON")
     with ctx.uow() as uow:
-        task, instance = _locked_ready_task(uow, task_id)
-        _check_role(task, actor)
-        if task.assignee and task.assignee != actor.username and not actor.is_admin:
-            raise Forbidden(f"Công việc #{task_id} đang do {task.assignee} xử lý")
-        definition = runtime.load_definition(uow, instance.definition_id)
-        cleaned = validate_form_data((definition.forms or {}).get(task.bpmn_id), data)
-        workflow = runtime.load_workflow(ctx, definition, instance)
-        spiff_task = runtime.find_task(workflow, task.task_guid)
-        if spiff_task is None or spiff_task.state != TaskState.READY:
-            raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng")
-        before_states = runtime.snapshot(workflow)
-        previous = {key: spiff_task.data.get(key) for key in cleaned}
-        now = ctx.clock.now()
-        spiff_task.set_data(**cleaned)
-        error = None
-        try:
-            spiff_task.run()
-        except Exception as err:  # a post-script failed: the task stays in error, recorded below
-            error = runtime.step_error(err)
-        if error is None:
-            error = runtime.advance(workflow)
-        task.status, task.completed_by, task.completed_at = "completed", actor.username, now
-        task.next_reminder_at = None
-        if task.overdue_since is not None:
-            deadlines.resolve_escalations(uow.session, [task.id], now)
-        event = PendingEvent("task_completed_by_user", actor.username, {
-            "task_id": task.id, "bpmn_id": task.bpmn_id,
-            "before": to_jsonable(previous), "after": to_jsonable(cleaned)})
-        runtime.save(ctx, uow, instance, definition, workflow, before=before_states,
-                     actor=actor.username, error=error, events=[event], now=now)
+        task, instance = complete_in(ctx, uow, task_id, actor, data)
         uow.commit()
         return {"task": task_to_dict(task), "instance_id": instance.id, "status": instance.status}
+
+
+def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
+                data: Mapping[str, Any]) -> tuple[HumanTask, ProcessInstance]:
+    """``complete`` inside the caller's unit of work."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("Dữ liệu hoàn thành phải là một đối tượng JSON")
+    task, instance = _locked_ready_task(uow, task_id)
+    _check_role(task, actor)
+    if task.assignee and task.assignee != actor.username and not actor.is_admin:
+        raise Forbidden(f"Công việc #{task_id} đang do {task.assignee} xử lý")
+    definition = runtime.load_definition(uow, instance.definition_id)
+    cleaned = validate_form_data((definition.forms or {}).get(task.bpmn_id), data)
+    workflow = runtime.load_workflow(ctx, definition, instance)
+    spiff_task = runtime.find_task(workflow, task.task_guid)
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng")
+    before_states = runtime.snapshot(workflow)
+    previous = {key: spiff_task.data.get(key) for key in cleaned}
+    now = ctx.clock.now()
+    spiff_task.set_data(**cleaned)
+    error = None
+    try:
+        spiff_task.run()
+    except Exception as err:  # a post-script failed: the task stays in error, recorded below
+        error = runtime.step_error(err)
+    if error is None:
+        error = runtime.advance(workflow)
+    task.status, task.completed_by, task.completed_at = "completed", actor.username, now
+    task.next_reminder_at = None
+    if task.overdue_since is not None:
+        deadlines.resolve_escalations(uow.session, [task.id], now)
+    event = PendingEvent("task_completed_by_user", actor.username, {
+        "task_id": task.id, "bpmn_id": task.bpmn_id,
+        "before": to_jsonable(previous), "after": to_jsonable(cleaned)})
+    runtime.save(ctx, uow, instance, definition, workflow, before=before_states,
+                 actor=actor.username, error=error, events=[event], now=now)
+    return task, instance
 
 
 def task_to_dict(task: HumanTask) -> dict:

@@ -36,27 +36,36 @@ def _check_data(data: Any) -> dict:
 def start(ctx: "EngineContext", process_key: str, *, actor: str, version: int | None = None,
           business_key: str | None = None, data: Mapping[str, Any] | None = None) -> dict:
     """Start an instance on the latest (or given) version and run it until it waits."""
-    initial = _check_data(data)
-    if business_key is not None and not (0 < len(business_key) <= MAX_BUSINESS_KEY):
-        raise InvalidInput(f"Mã nghiệp vụ phải có 1–{MAX_BUSINESS_KEY} ký tự")
     with ctx.uow() as uow:
-        definition = get_definition(uow, process_key, version)
-        workflow = runtime.new_workflow(ctx, definition)
-        workflow.task_tree.data.update(initial)
-        error = runtime.advance(workflow)
-        now = ctx.clock.now()
-        instance = ProcessInstance(
-            definition_id=definition.id, process_key=definition.process_key,
-            business_key=business_key, status="running", state="", started_by=actor,
-            created_at=now, updated_at=now, audit_seq=0, audit_head="")
-        started = PendingEvent("instance_started", actor, {
-            "process_key": definition.process_key, "version": definition.version,
-            "business_key": business_key, "data": to_jsonable(initial)})
-        runtime.save(ctx, uow, instance, definition, workflow, before={}, actor=actor,
-                     error=error, events=[started], now=now)
+        instance = start_in(ctx, uow, process_key, actor=actor, version=version,
+                            business_key=business_key, data=data)
         uow.commit()
         instance_id = instance.id
     return summary(ctx, instance_id)
+
+
+def start_in(ctx: "EngineContext", uow, process_key: str, *, actor: str,
+             version: int | None = None, business_key: str | None = None,
+             data: Mapping[str, Any] | None = None) -> ProcessInstance:
+    """``start`` inside the caller's unit of work (for commands that do more in one transaction)."""
+    initial = _check_data(data)
+    if business_key is not None and not (0 < len(business_key) <= MAX_BUSINESS_KEY):
+        raise InvalidInput(f"Mã nghiệp vụ phải có 1–{MAX_BUSINESS_KEY} ký tự")
+    definition = get_definition(uow, process_key, version)
+    workflow = runtime.new_workflow(ctx, definition)
+    workflow.task_tree.data.update(initial)
+    error = runtime.advance(workflow)
+    now = ctx.clock.now()
+    instance = ProcessInstance(
+        definition_id=definition.id, process_key=definition.process_key,
+        business_key=business_key, status="running", state="", started_by=actor,
+        created_at=now, updated_at=now, audit_seq=0, audit_head="")
+    started = PendingEvent("instance_started", actor, {
+        "process_key": definition.process_key, "version": definition.version,
+        "business_key": business_key, "data": to_jsonable(initial)})
+    runtime.save(ctx, uow, instance, definition, workflow, before={}, actor=actor,
+                 error=error, events=[started], now=now)
+    return instance
 
 
 def _change_status(ctx: "EngineContext", instance_id: int, *, actor: str, reason: str,

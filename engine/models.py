@@ -256,3 +256,95 @@ class OutboundEmail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PetitionCounter(Base):
+    """Per-year petition numbering, locked while a number is taken."""
+
+    __tablename__ = "petition_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Petition(Base):
+    """A letter as registered (sổ tiếp nhận): the register fields of the domain spec §8.
+
+    The sender's identity is NOT in the workflow data: it lives in ``petition_senders`` only, so
+    it never reaches task data, audit payloads or published texts, and a denunciation's senders
+    can be sealed (LTC Điều 8.3, 56.2).
+    """
+
+    __tablename__ = "petitions"
+    __table_args__ = (
+        Index("ix_petitions_type_received", "petition_type", "received_on"),
+        Index("ix_petitions_unit_received", "unit_code", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), unique=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(30))
+    forwarder_kind: Mapped[str] = mapped_column(String(20), default="none")
+    forwarded_by: Mapped[str | None] = mapped_column(String(500))
+    petition_type: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str] = mapped_column(String(30))
+    summary: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(500))
+    priority_markers: Mapped[list] = mapped_column(JSON)
+    signers: Mapped[int] = mapped_column(Integer, default=1)
+    remote_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    identity_sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_code: Mapped[str | None] = mapped_column(String(100))
+    search_text: Mapped[str] = mapped_column(Text)  # diacritic-free, for duplicate detection
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PetitionSender(Base):
+    __tablename__ = "petition_senders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    id_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    ethnicity: Mapped[str | None] = mapped_column(String(100))
+    province_code: Mapped[str | None] = mapped_column(String(10))
+    ward_code: Mapped[str | None] = mapped_column(String(10))
+    address_detail: Mapped[str | None] = mapped_column(String(500))
+    is_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PetitionDocument(Base):
+    __tablename__ = "petition_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(300))     # as shown (sanitised)
+    stored_name: Mapped[str] = mapped_column(String(100))   # random name on disk
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PetitionLink(Base):
+    """A suggested or confirmed link between petitions (duplicate or related)."""
+
+    __tablename__ = "petition_links"
+    __table_args__ = (UniqueConstraint("petition_id", "other_id", name="uq_petition_link"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"))
+    kind: Mapped[str] = mapped_column(String(20))           # duplicate | related
+    score: Mapped[float | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))         # linked | dismissed
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)

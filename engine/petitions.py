@@ -1,0 +1,256 @@
+"""Registering a petition (the reception desk) and reading its file.
+
+Registration is one command in one transaction: number the letter, store the register fields,
+the senders and the documents' metadata, start the intake process with the petition number as its
+business key and complete its first task (``Task_register``) with the register fields. The
+senders' identity stays in ``petition_senders``; denunciations are sealed (LTC Điều 8.3, 56.2) and
+reading a sealed identity needs a reason and is audited on the instance's chain.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Sequence
+
+from sqlalchemy import select
+
+from engine import addresses, audit, instances, runtime
+from engine.audit import PendingEvent
+from engine.errors import Forbidden, FormInvalid, InvalidInput, NotFound
+from engine.human_tasks import Actor, complete_in
+from engine.models import (HumanTask, Petition, PetitionCounter, PetitionDocument, PetitionLink,
+                           PetitionSender)
+from engine.text_search import fold
+from engine.working_days import VN_TZ
+
+if TYPE_CHECKING:
+    from engine.context import EngineContext
+
+INTAKE_KEY = "petition_intake"
+REGISTER_TASK = "Task_register"
+TYPES = ("complaint", "denunciation", "recommendation", "feedback", "mixed")
+# Who may read a sealed denouncer identity (with a reason): the resolver, the officer who received
+# it, supervisors. Handling officers and verifiers never see it (LTC Điều 56.2).
+IDENTITY_ROLES = frozenset({"head_of_unit", "reception_officer", "supervisor"})
+_TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
+_PHONE = re.compile(r"^(\+84|0)\d{8,10}$")
+
+
+@dataclass
+class Sender:
+    name: str
+    id_number: str | None = None
+    phone: str | None = None
+    ethnicity: str | None = None
+    province_code: str | None = None
+    ward_code: str | None = None
+    address_detail: str | None = None
+    is_representative: bool = False
+
+
+@dataclass
+class Registration:
+    received_on: date
+    channel: str
+    petition_type: str
+    field: str
+    summary: str
+    senders: list[Sender] = field(default_factory=list)
+    signers: int = 1
+    anonymous: bool = False
+    forwarder_kind: str = "none"
+    forwarded_by: str | None = None
+    location: str | None = None
+    priority_markers: list[str] = field(default_factory=list)
+    remote_area: bool = False
+    unit_code: str | None = None
+    link_ids: list[int] = field(default_factory=list)        # earlier petitions confirmed as duplicates
+    dismissed_ids: list[int] = field(default_factory=list)   # suggestions the officer rejected
+
+
+@dataclass
+class StoredDocument:
+    file_name: str
+    stored_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def validate(reg: Registration, today: date) -> None:
+    """All field errors at once (FormInvalid), in Vietnamese; nothing is written."""
+    errors: dict[str, str] = {}
+    if reg.petition_type not in TYPES:
+        errors["petition_type"] = "Loại đơn không hợp lệ"
+    if not reg.summary or not reg.summary.strip():
+        errors["summary"] = "Bắt buộc nhập"
+    elif len(reg.summary) > 20000:
+        errors["summary"] = "Tối đa 20000 ký tự"
+    if reg.signers < 1 or reg.signers > 10000:
+        errors["signers"] = "Số người đứng tên phải từ 1 đến 10000"
+    if not reg.anonymous and not reg.senders:
+        errors["senders"] = "Phải có ít nhất một người gửi (hoặc đánh dấu đơn nặc danh)"
+    if len(reg.senders) > max(reg.signers, 1):
+        errors["signers"] = "Số người đứng tên nhỏ hơn số người gửi đã nhập"
+    for i, sender in enumerate(reg.senders):
+        prefix = f"senders.{i}."
+        if not sender.name.strip():
+            errors[prefix + "name"] = "Bắt buộc nhập họ và tên"
+        if sender.id_number and not _ID_NUMBER.match(sender.id_number):
+            errors[prefix + "id_number"] = "Số định danh gồm 12 chữ số (hoặc CMND 9 chữ số)"
+        if sender.phone and not _PHONE.match(sender.phone.replace(" ", "")):
+            errors[prefix + "phone"] = "Số điện thoại không hợp lệ"
+        if not addresses.is_valid(sender.province_code, sender.ward_code):
+            errors[prefix + "ward_code"] = "Địa chỉ hành chính không hợp lệ"
+    representatives = sum(1 for s in reg.senders if s.is_representative)
+    # Groups: 5–10 people choose 1–2 representatives, more than 10 up to 5 (LTCD Điều 29).
+    if reg.signers >= 5:
+        allowed = 2 if reg.signers <= 10 else 5
+        if not 1 <= representatives <= allowed:
+            errors["representatives"] = (f"Đơn {reg.signers} người đứng tên cần 1–{allowed} "
+                                         "người đại diện (Luật Tiếp công dân, Điều 29)")
+    if reg.received_on > today:
+        errors["received_on"] = "Ngày nhận đơn không được sau ngày hôm nay"
+    if errors:
+        raise FormInvalid(errors)
+
+
+def _next_number(uow, year: int) -> str:
+    query = select(PetitionCounter).where(PetitionCounter.year == year)
+    if uow.dialect == "postgresql":
+        query = query.with_for_update()
+    counter = uow.session.scalars(query).first()
+    if counter is None:
+        counter = PetitionCounter(year=year, last=0)
+        uow.session.add(counter)
+    counter.last += 1
+    uow.session.flush()
+    return f"{year}-{counter.last:06d}"
+
+
+def _tracking_code() -> str:
+    raw = "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def _register_form(reg: Registration, representatives: Sequence[Sender]) -> dict:
+    return {
+        "received_on": reg.received_on.isoformat(), "channel": reg.channel,
+        "forwarder_kind": reg.forwarder_kind, "forwarded_by": reg.forwarded_by or "",
+        "signers": reg.signers, "representatives": str(len(representatives)),
+        "summary": reg.summary, "field": reg.field, "priority_markers": list(reg.priority_markers),
+        "remote_area": reg.remote_area,
+    }
+
+
+def register(ctx: "EngineContext", actor: Actor, reg: Registration,
+             documents: Sequence[StoredDocument] = ()) -> dict:
+    """Register a letter and start its intake; returns ``{petition_id, number, tracking_code, instance_id}``."""
+    if not ({"reception_officer", "administrator"} & actor.roles):
+        raise Forbidden("Chỉ cán bộ tiếp công dân mới vào sổ đơn được")
+    validate(reg, ctx.clock.now().astimezone(VN_TZ).date())
+    with ctx.uow() as uow:
+        session = uow.session
+        now = ctx.clock.now()
+        number = _next_number(uow, reg.received_on.year)
+        petition = Petition(
+            number=number, tracking_code=_tracking_code(), received_on=reg.received_on,
+            channel=reg.channel, forwarder_kind=reg.forwarder_kind, forwarded_by=reg.forwarded_by,
+            petition_type=reg.petition_type, field=reg.field, summary=reg.summary.strip(),
+            location=reg.location, priority_markers=list(reg.priority_markers),
+            signers=reg.signers, remote_area=reg.remote_area,
+            identity_sealed=reg.petition_type == "denunciation", unit_code=reg.unit_code,
+            search_text=fold(reg.summary), created_by=actor.username, created_at=now)
+        session.add(petition)
+        session.flush()
+        session.add_all([PetitionSender(petition_id=petition.id, position=i, **vars(sender))
+                         for i, sender in enumerate(reg.senders)])
+        session.add_all([PetitionDocument(petition_id=petition.id, uploaded_by=actor.username,
+                                          uploaded_at=now, **vars(doc)) for doc in documents])
+        _record_links(session, petition.id, reg, actor.username, now)
+        instance = instances.start_in(ctx, uow, INTAKE_KEY, actor=actor.username,
+                                      business_key=number,
+                                      data={"petition_id": petition.id, "petition_number": number})
+        petition.instance_id = instance.id
+        session.flush()
+        task_id = session.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == instance.id, HumanTask.bpmn_id == REGISTER_TASK,
+            HumanTask.status == "ready"))
+        if task_id is None:
+            raise InvalidInput(f"Quy trình {INTAKE_KEY} không bắt đầu bằng bước {REGISTER_TASK}")
+        representatives = [s for s in reg.senders if s.is_representative]
+        complete_in(ctx, uow, task_id, actor, _register_form(reg, representatives))
+        audit.append_instance_events(session, instance, [PendingEvent(
+            "petition_registered", actor.username, {
+                "petition_id": petition.id, "number": number, "type": reg.petition_type,
+                "senders": len(reg.senders), "documents": [d.file_name for d in documents],
+                "linked": reg.link_ids, "dismissed": reg.dismissed_ids})], now)
+        uow.commit()
+        return {"petition_id": petition.id, "number": number,
+                "tracking_code": petition.tracking_code, "instance_id": instance.id}
+
+
+def _record_links(session, petition_id: int, reg: Registration, username: str, now) -> None:
+    known = set(session.scalars(select(Petition.id).where(
+        Petition.id.in_(reg.link_ids + reg.dismissed_ids))))
+    missing = set(reg.link_ids + reg.dismissed_ids) - known
+    if missing:
+        raise InvalidInput(f"Không tìm thấy đơn được liên kết: {sorted(missing)}")
+    for other_id, status in [(i, "linked") for i in reg.link_ids] + \
+                            [(i, "dismissed") for i in reg.dismissed_ids]:
+        session.add(PetitionLink(petition_id=petition_id, other_id=other_id, kind="duplicate",
+                                 status=status, decided_by=username, decided_at=now))
+
+
+def can_read_identity(actor: Actor) -> bool:
+    return bool(IDENTITY_ROLES & actor.roles) or actor.is_admin
+
+
+def get_petition(ctx: "EngineContext", petition_id: int) -> Petition:
+    with ctx.uow(write=False) as uow:
+        petition = uow.session.get(Petition, petition_id)
+        if petition is None:
+            raise NotFound(f"Không tìm thấy đơn #{petition_id}")
+        return petition
+
+
+def senders(ctx: "EngineContext", petition_id: int, actor: Actor, *, reason: str | None = None) -> list[dict]:
+    """The senders, masked when sealed; an unmasking needs a reason and is audited."""
+    with ctx.uow(write=reason is not None) as uow:
+        petition = uow.session.get(Petition, petition_id)
+        if petition is None:
+            raise NotFound(f"Không tìm thấy đơn #{petition_id}")
+        rows = list(uow.session.scalars(select(PetitionSender).where(
+            PetitionSender.petition_id == petition_id).order_by(PetitionSender.position)))
+        if not petition.identity_sealed:
+            return [_sender_dict(row) for row in rows]
+        if reason is None:
+            return [_masked(row, i) for i, row in enumerate(rows)]
+        if not can_read_identity(actor):
+            raise Forbidden("Vai trò của bạn không được xem danh tính người tố cáo "
+                            "(Luật Tố cáo, Điều 8, 56)")
+        if len(reason.strip()) < 5:
+            raise InvalidInput("Phải nêu lý do xem danh tính (ít nhất 5 ký tự)")
+        instance = runtime.lock_instance(uow, petition.instance_id)
+        audit.append_instance_events(uow.session, instance, [PendingEvent(
+            "identity_unsealed", actor.username, {"petition_id": petition_id,
+                                                  "reason": reason.strip()})], ctx.clock.now())
+        result = [_sender_dict(row) for row in rows]
+        uow.commit()
+        return result
+
+
+def _sender_dict(row: PetitionSender) -> dict:
+    return {"name": row.name, "id_number": row.id_number, "phone": row.phone,
+            "ethnicity": row.ethnicity, "is_representative": row.is_representative,
+            "address": addresses.describe(row.province_code, row.ward_code, row.address_detail),
+            "masked": False}
+
+
+def _masked(row: PetitionSender, index: int) -> dict:
+    return {"name": f"Người tố cáo {index + 1} (đã niêm phong)", "id_number": None, "phone": None,
+            "ethnicity": None, "is_representative": row.is_representative, "address": None,
+            "masked": True}

@@ -1,0 +1,88 @@
+"""Registering a petition: one transaction from the reception desk to the intake's next step."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import human_tasks, instances, petitions
+from engine.errors import Forbidden, FormInvalid, InvalidInput
+from engine.models import Petition, ProcessInstance
+from engine.petitions import Registration, Sender
+from tests.bpmn.harness import deploy_processes
+from tests.support import actor
+
+RECEPTION = actor("tiepdan", "reception_officer")
+HANDLER = actor("xuly", "handling_officer")
+HEAD = actor("truong", "head_of_unit")
+
+
+def _reg(**overrides) -> Registration:
+    base = dict(received_on=date(2026, 11, 20), channel="direct", petition_type="complaint",
+                field="land_housing", summary="Khiếu nại quyết định thu hồi đất thửa số 12",
+                senders=[Sender(name="Nguyễn Văn An", id_number="001203004567", phone="0912345678",
+                                province_code="1", ward_code=None, address_detail="Số 5 ngõ 3")])
+    base.update(overrides)
+    return Registration(**base)
+
+
+def test_register_starts_intake_past_the_register_step(ctx):
+    deploy_processes(ctx)
+    result = petitions.register(ctx, RECEPTION, _reg())
+    assert result["number"] == "2026-000001" and len(result["tracking_code"]) == 11
+    tasks = human_tasks.list_tasks(ctx, instance_id=result["instance_id"])
+    assert [t["bpmn_id"] for t in tasks] == ["Task_classify"]
+    details = instances.details(ctx, result["instance_id"])
+    assert details["business_key"] == "2026-000001"
+    assert details["data"]["summary"].startswith("Khiếu nại") and details["data"]["signers"] == 1
+    assert "sender_name" not in details["data"]  # identity stays out of workflow data
+    assert "petition_registered" in [e["type"] for e in details["events"]]
+    second = petitions.register(ctx, RECEPTION, _reg(link_ids=[result["petition_id"]]))
+    assert second["number"] == "2026-000002"
+
+
+def test_invalid_registration_changes_nothing(ctx):
+    deploy_processes(ctx)
+    with pytest.raises(FormInvalid) as info:
+        petitions.register(ctx, RECEPTION, _reg(
+            summary=" ", signers=7, received_on=date(2030, 1, 1),
+            senders=[Sender(name="", id_number="12ab", phone="12", province_code="999")]))
+    assert set(info.value.errors) == {"summary", "senders.0.name", "senders.0.id_number",
+                                      "senders.0.phone", "senders.0.ward_code",
+                                      "representatives", "received_on"}
+    with pytest.raises(Forbidden):
+        petitions.register(ctx, HANDLER, _reg())
+    with pytest.raises(InvalidInput):
+        petitions.register(ctx, RECEPTION, _reg(link_ids=[999]))
+    with ctx.uow(write=False) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Petition)) == 0
+        assert uow.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_group_representatives_rule(ctx):
+    deploy_processes(ctx)
+    people = [Sender(name=f"Người {i}", is_representative=i < 3) for i in range(3)]
+    with pytest.raises(FormInvalid) as info:  # 8 signers: at most 2 representatives
+        petitions.register(ctx, RECEPTION, _reg(signers=8, senders=people))
+    assert "representatives" in info.value.errors
+    assert petitions.register(ctx, RECEPTION, _reg(signers=12, senders=people))["number"]
+
+
+def test_denunciation_identity_is_sealed_and_unsealing_is_audited(ctx):
+    deploy_processes(ctx)
+    result = petitions.register(ctx, RECEPTION, _reg(petition_type="denunciation",
+                                                     summary="Tố cáo cán bộ địa chính nhận tiền"))
+    masked = petitions.senders(ctx, result["petition_id"], HANDLER)
+    assert masked[0]["masked"] and masked[0]["id_number"] is None and "Nguyễn" not in masked[0]["name"]
+    with pytest.raises(Forbidden):
+        petitions.senders(ctx, result["petition_id"], HANDLER, reason="Muốn xem thử")
+    with pytest.raises(InvalidInput):
+        petitions.senders(ctx, result["petition_id"], HEAD, reason=" ")
+    shown = petitions.senders(ctx, result["petition_id"], HEAD, reason="Gửi thông báo thụ lý")
+    assert shown[0]["name"] == "Nguyễn Văn An" and shown[0]["id_number"] == "001203004567"
+    events = instances.details(ctx, result["instance_id"])["events"]
+    unsealed = [e for e in events if e["type"] == "identity_unsealed"]
+    assert len(unsealed) == 1 and unsealed[0]["actor"] == "truong"
+    assert unsealed[0]["payload"]["reason"] == "Gửi thông báo thụ lý"
+    assert all("Nguyễn" not in str(e["payload"]) for e in events)
