@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from engine.models import User
-from engine.users import add_user
+from engine.users import add_user, set_password
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
 
 DEMO_UNIT = "ubnd-xa-demo"
+# Demo accounts only (documented in the README); a real deployment sets its own passwords.
+DEMO_PASSWORD = "demo-2026"
 DEMO_USERS = [
     ("tiepdan", "Nguyễn Thị Tiếp", ["reception_officer"]),
     ("xuly", "Trần Văn Xử", ["handling_officer"]),
@@ -32,5 +34,6 @@ def seed_demo_users(ctx: "EngineContext") -> list[str]:
     for username, display, roles in DEMO_USERS:
         if username not in existing:
             add_user(ctx, username, roles, actor="demo-seed", unit=DEMO_UNIT, display_name=display)
+            set_password(ctx, username, DEMO_PASSWORD, actor="demo-seed")
             created.append(username)
     return created

@@ -12,7 +12,7 @@ from engine import audit, deadlines, runtime
 from engine.audit import PendingEvent
 from engine.definitions.forms import validate_form_data
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance, Timer
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance, TaskDraft, Timer
 from engine.serialization import to_jsonable
 
 if TYPE_CHECKING:
@@ -264,3 +264,32 @@ def list_tasks(ctx: "EngineContext", *, instance_id: int | None = None, user: st
             query = query.where(visible)
         query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
         return [task_to_dict(t) for t in uow.session.scalars(query.limit(limit).offset(offset))]
+
+
+MAX_DRAFT_BYTES = 200_000
+
+
+def save_draft(ctx: "EngineContext", task_id: int, actor: Actor, data: Mapping[str, Any]) -> None:
+    """Keep unfinished form data for this user; not validated (it is not a completion)."""
+    import json
+    if not isinstance(data, Mapping) or len(json.dumps(data, default=str)) > MAX_DRAFT_BYTES:
+        raise InvalidInput("Bản nháp không hợp lệ hoặc quá lớn")
+    with ctx.uow() as uow:
+        task = get_task(uow, task_id)
+        if task.status != "ready":
+            raise Conflict(f"Công việc #{task_id} không còn chờ xử lý; bản nháp không được lưu")
+        _check_role(task, actor)
+        draft = uow.session.scalars(select(TaskDraft).where(
+            TaskDraft.task_id == task_id, TaskDraft.username == actor.username)).first()
+        if draft is None:
+            draft = TaskDraft(task_id=task_id, username=actor.username)
+            uow.session.add(draft)
+        draft.data, draft.saved_at = to_jsonable(dict(data)), ctx.clock.now()
+        uow.commit()
+
+
+def get_draft(ctx: "EngineContext", task_id: int, username: str) -> dict | None:
+    with ctx.uow(write=False) as uow:
+        draft = uow.session.scalars(select(TaskDraft).where(
+            TaskDraft.task_id == task_id, TaskDraft.username == username)).first()
+        return {"data": draft.data, "saved_at": draft.saved_at.isoformat()} if draft else None

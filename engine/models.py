@@ -348,3 +348,16 @@ class PetitionLink(Base):
     status: Mapped[str] = mapped_column(String(20))         # linked | dismissed
     decided_by: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TaskDraft(Base):
+    """Unsaved form data an officer kept for later ("lưu nháp"); one per task and user."""
+
+    __tablename__ = "task_drafts"
+    __table_args__ = (UniqueConstraint("task_id", "username", name="uq_task_draft"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), index=True)
+    username: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)

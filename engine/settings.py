@@ -47,6 +47,13 @@ class Settings:
             sweep_interval_s=float(env.get("SWEEP_INTERVAL_S", "2")),
         )
 
+    @staticmethod
+    def env_flag(name: str, default: bool, environ: dict | None = None) -> bool:
+        value = (os.environ if environ is None else environ).get(name)
+        if value is None or value == "":
+            return default
+        return value.strip().lower() not in ("0", "false", "no", "off")
+
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from engine import audit
@@ -16,6 +18,11 @@ if TYPE_CHECKING:
     from engine.context import EngineContext
 
 USERS_CHAIN = "users"
+MIN_PASSWORD = 8
+_HASHER = PasswordHasher()
+# Verifying against this when the user does not exist keeps the response time the same, so the
+# login page does not reveal which user names exist.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password")
 
 
 def _clean_roles(roles: Iterable[str]) -> list[str]:
@@ -74,3 +81,39 @@ def actor_for(ctx: "EngineContext", username: str) -> Actor:
                                               .where(UserRole.user_id == user.id)))
         unit = uow.session.get(Unit, user.unit_id).code if user.unit_id else None
         return Actor(username=user.username, roles=roles, unit=unit)
+
+
+def set_password(ctx: "EngineContext", username: str, password: str, *, actor: str) -> None:
+    """Store an argon2 hash of a new password (audited, the password itself never)."""
+    if not password or len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
+    with ctx.uow() as uow:
+        user = uow.session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"Không tìm thấy người dùng '{username}'")
+        user.password_hash = _HASHER.hash(password)
+        audit.append_chain_event(uow.session, USERS_CHAIN, PendingEvent(
+            "password_set", actor, {"username": username}), ctx.clock.now(),
+            lock=uow.dialect == "postgresql")
+        uow.commit()
+
+
+def authenticate(ctx: "EngineContext", username: str, password: str) -> Actor | None:
+    """The actor for correct credentials of an active user; None otherwise (no detail why)."""
+    with ctx.uow(write=False) as uow:
+        user = uow.session.scalars(select(User).where(User.username == (username or "").strip())).first()
+        stored = user.password_hash if user is not None and user.active else None
+    try:
+        _HASHER.verify(stored or _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if stored is None:
+        return None
+    return actor_for(ctx, user.username)
+
+
+def display_names(ctx: "EngineContext", usernames: Iterable[str]) -> dict[str, str]:
+    with ctx.uow(write=False) as uow:
+        rows = uow.session.execute(select(User.username, User.display_name)
+                                   .where(User.username.in_(sorted(set(usernames))))).all()
+        return dict(rows)

@@ -1,29 +1,32 @@
-"""Flask web application (officers, administrators, supervisors, citizens).
+"""Flask web application for officers, administrators, supervisors and citizens.
 
-Thin for now: the application factory, a health check and a status page. The officer UI is built
-in its own issue on top of the same engine handlers.
+``create_app(config=None)``: with no argument every setting comes from the environment
+(``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, …). Blueprints live in sub-packages, one per
+resource; engine errors are mapped to HTTP in ``webapp/errors.py`` only.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template_string
+import importlib
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from engine.bootstrap import build_context
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.settings import Settings
+from webapp import errors, security
+from webapp.extensions import babel, csrf, limiter, login_manager
 
-_STATUS_PAGE = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>Hệ thống xử lý đơn thư</title>
-<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}</style>
-</head><body>
-<h1>Hệ thống tiếp công dân và xử lý đơn thư</h1>
-<p>Đang hoạt động. Công việc đang chờ xử lý: <strong>{{ open_tasks }}</strong>.</p>
-<h2>Quy trình đã triển khai</h2>
-<table><tr><th>Mã</th><th>Tên</th><th>Phiên bản mới nhất</th><th>Hồ sơ</th></tr>
-{% for row in processes %}<tr><td>{{ row.key }}</td><td>{{ row.name }}</td><td>{{ row.version }}</td><td>{{ row.instances }}</td></tr>
-{% else %}<tr><td colspan="4">Chưa có quy trình nào.</td></tr>{% endfor %}
-</table></body></html>"""
+log = logging.getLogger(__name__)
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+# Feature blueprints, registered when their package exists (each owns its templates).
+BLUEPRINTS = ["webapp.auth", "webapp.tasks", "webapp.reception", "webapp.petitions",
+              "webapp.notifications", "webapp.admin", "webapp.supervision", "webapp.public",
+              "webapp.api"]
 
 
 def _timer_scheduler(settings: Settings):
@@ -35,14 +38,67 @@ def _timer_scheduler(settings: Settings):
     return RQTimerScheduler(connect(settings.redis_url))
 
 
+def _limiter_storage(settings: Settings) -> str:
+    url = settings.redis_url
+    if url.startswith("unix://"):
+        return "redis+unix://" + url.removeprefix("unix://")
+    return url or "memory://"
+
+
 def create_app(config: dict | None = None) -> Flask:
-    """Application factory; with no ``config`` every setting comes from the environment."""
+    """Application factory. ``config`` overrides environment variables (tests pass a dict)."""
     settings = Settings.from_env(config) if config else Settings.from_env()
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = settings.secret_key or "dev-only-change-me"
+    app.config.update(
+        SECRET_KEY=settings.secret_key or _dev_secret(settings),
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        BABEL_DEFAULT_LOCALE="vi", BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        RATELIMIT_STORAGE_URI=_limiter_storage(settings),
+        RATELIMIT_ENABLED=(config or {}).get("RATELIMIT_ENABLED", "1") != "0",
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead: long forms must not expire
+        PETITIONS_SETTINGS=settings,
+    )
+    security.configure(app, secure_cookies=(config or {}).get(
+        "SECURE_COOKIES", Settings.env_flag("SECURE_COOKIES", True)))
     engine_ctx = build_context(settings, scheduler=_timer_scheduler(settings))
     app.extensions["petitions"] = engine_ctx
 
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: session.get("lang", "vi"))
+    limiter.init_app(app)
+    errors.register(app)
+    app.jinja_env.globals["current_language"] = lambda: session.get("lang", "vi")
+
+    for name in BLUEPRINTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name == name:
+                continue  # not built yet
+            raise
+        app.register_blueprint(module.bp)
+        if hasattr(module, "init_app"):
+            module.init_app(app)
+
+    _core_routes(app, engine_ctx)
+    return app
+
+
+def _dev_secret(settings: Settings) -> str:
+    """A per-installation random key kept in the data folder when SECRET_KEY is not set."""
+    path = Path(settings.data_dir) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _core_routes(app: Flask, engine_ctx) -> None:
     @app.get("/healthz")
     def healthz():
         with engine_ctx.uow(write=False) as uow:
@@ -50,19 +106,25 @@ def create_app(config: dict | None = None) -> Flask:
         return jsonify(status="ok")
 
     @app.get("/")
-    def status_page():
+    @login_required
+    def home():
+        if "tasks.inbox" in app.view_functions:
+            return redirect(url_for("tasks.inbox"))
         with engine_ctx.uow(write=False) as uow:
             latest = uow.session.execute(
-                select(ProcessDefinition.process_key, func.max(ProcessDefinition.version),
-                       func.max(ProcessDefinition.name))
+                select(ProcessDefinition.process_key, func.max(ProcessDefinition.version))
                 .group_by(ProcessDefinition.process_key)).all()
             counts = dict(uow.session.execute(
                 select(ProcessInstance.process_key, func.count())
                 .group_by(ProcessInstance.process_key)).all())
             open_tasks = uow.session.scalar(select(func.count()).select_from(HumanTask)
                                             .where(HumanTask.status == "ready"))
-        rows = [{"key": k, "version": v, "name": n, "instances": counts.get(k, 0)}
-                for k, v, n in latest]
-        return render_template_string(_STATUS_PAGE, processes=rows, open_tasks=open_tasks)
+        rows = [{"key": k, "version": v, "instances": counts.get(k, 0)} for k, v in latest]
+        return render_template("home.html", processes=rows, open_tasks=open_tasks)
 
-    return app
+    @app.context_processor
+    def navigation():
+        def has_endpoint(name: str) -> bool:
+            return name in app.view_functions
+        return {"has_endpoint": has_endpoint, "request_path": request.path,
+                "user": current_user}

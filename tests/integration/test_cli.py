@@ -29,9 +29,9 @@ def as_json(result):
 
 
 def test_cli_round_trip(run, ctx):
-    assert as_json(run("db", "upgrade", "--json"))["revision"] == "0003"
+    assert as_json(run("db", "upgrade", "--json"))["revision"] == "0004"
     deployed = as_json(run("deploy", str(FIXTURES / "engine"), "--tag", "thử", "--json"))
-    assert {d["key"] for d in deployed} == {"review_loop", "script_steps"}
+    assert {d["key"] for d in deployed} == {"review_loop", "script_steps", "timer_once"}
     assert all(d["new"] and d["version"] == 1 and len(d["sha256"]) == 64 for d in deployed)
     assert all(not d["new"] for d in as_json(run("deploy", str(FIXTURES / "engine"), "--json")))
 
