@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from engine.models import User
-from engine.users import add_user, set_password
+from engine.users import add_user, hash_password, set_password
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -31,9 +31,11 @@ def seed_demo_users(ctx: "EngineContext") -> list[str]:
     with ctx.uow(write=False) as uow:
         existing = set(uow.session.scalars(select(User.username)))
     created = []
+    shared_hash = None  # one hash for the shared, published demo password: seeding stays fast
     for username, display, roles in DEMO_USERS:
         if username not in existing:
+            shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
             add_user(ctx, username, roles, actor="demo-seed", unit=DEMO_UNIT, display_name=display)
-            set_password(ctx, username, DEMO_PASSWORD, actor="demo-seed")
+            set_password(ctx, username, DEMO_PASSWORD, actor="demo-seed", password_hash=shared_hash)
             created.append(username)
     return created

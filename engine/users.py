@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from argon2 import PasswordHasher
+import logging
+import os
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
@@ -19,7 +22,19 @@ if TYPE_CHECKING:
 
 USERS_CHAIN = "users"
 MIN_PASSWORD = 8
-_HASHER = PasswordHasher()
+log = logging.getLogger(__name__)
+
+
+def _hasher() -> PasswordHasher:
+    # The test suite hashes hundreds of passwords; it alone sets this. Verification always uses the
+    # parameters stored in each hash, so a strong hash stays strong whatever this says.
+    if os.environ.get("PETITIONS_INSECURE_FAST_HASHING") == "1":
+        log.warning("PETITIONS_INSECURE_FAST_HASHING=1: new password hashes are weak (tests only)")
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
+_HASHER = _hasher()
 # Verifying against this when the user does not exist keeps the response time the same, so the
 # login page does not reveal which user names exist.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password")
@@ -83,15 +98,21 @@ def actor_for(ctx: "EngineContext", username: str) -> Actor:
         return Actor(username=user.username, roles=roles, unit=unit)
 
 
-def set_password(ctx: "EngineContext", username: str, password: str, *, actor: str) -> None:
-    """Store an argon2 hash of a new password (audited, the password itself never)."""
+def hash_password(password: str) -> str:
     if not password or len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
+    return _HASHER.hash(password)
+
+
+def set_password(ctx: "EngineContext", username: str, password: str, *, actor: str,
+                 password_hash: str | None = None) -> None:
+    """Store an argon2 hash of a new password (audited, the password itself never)."""
+    password_hash = password_hash or hash_password(password)
     with ctx.uow() as uow:
         user = uow.session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound(f"Không tìm thấy người dùng '{username}'")
-        user.password_hash = _HASHER.hash(password)
+        user.password_hash = password_hash
         audit.append_chain_event(uow.session, USERS_CHAIN, PendingEvent(
             "password_set", actor, {"username": username}), ctx.clock.now(),
             lock=uow.dialect == "postgresql")

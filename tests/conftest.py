@@ -5,7 +5,12 @@ is not reachable the PostgreSQL half is skipped with a loud message, repeated in
 """
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Weak, fast argon2 parameters for the hundreds of hashes the tests make (engine/users.py).
+os.environ.setdefault("PETITIONS_INSECURE_FAST_HASHING", "1")
 
 from tests.support import (FakeClock, FakeScheduler, PostgresSchema, SqliteTemplate,
                            make_context, postgres_available)
