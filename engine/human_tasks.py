@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import audit, deadlines, runtime
+from engine import audit, deadlines, runtime, timers
 from engine.audit import PendingEvent
 from engine.definitions.forms import validate_form_data
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
@@ -50,8 +50,8 @@ def _priority(task) -> int:
 
 
 def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
-                     definition: ProcessDefinition, workflow, timer_rows: dict[str, Timer],
-                     now: datetime, *, active: bool = True) -> None:
+                     definition: ProcessDefinition, workflow, now: datetime, *,
+                     active: bool = True) -> None:
     session = uow.session
     rows = {row.task_guid: row for row in session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready"))}
@@ -71,15 +71,7 @@ def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessI
                 left_ready.append(row.id)
     deadlines.resolve_escalations(session, left_ready, now)
     lane_roles = definition.lane_roles or {}
-    due_by_task: dict[str, datetime] = {}
-    for guid, timer in timer_rows.items():
-        parent = runtime.find_task(workflow, guid)
-        if parent is None or parent.parent is None:
-            continue
-        for sibling in parent.parent.children:
-            key = str(sibling.id)
-            if key in ready and (key not in due_by_task or timer.due_at < due_by_task[key]):
-                due_by_task[key] = timer.due_at
+    due_by_task = {guid: _due_from_boundaries(task) for guid, task in ready.items()}
     for guid, task in ready.items():
         if guid in rows:
             row = rows[guid]
@@ -98,6 +90,18 @@ def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessI
             due_at=due_by_task.get(guid))
         deadlines.plan_task(ctx, session, row, instance.process_key)
         session.add(row)
+
+
+def _due_from_boundaries(task) -> datetime | None:
+    """The earliest boundary timer on the task, pending or already fired: a deadline that passed
+    before the task opened still dates it (and makes it overdue)."""
+    dues = []
+    for sibling in task.parent.children if task.parent is not None else ():
+        if sibling is not task and type(sibling.task_spec).__name__ == "BoundaryEvent":
+            due = timers.due_of(sibling)
+            if due is not None:
+                dues.append(due)
+    return min(dues) if dues else None
 
 
 def get_task(uow: "UnitOfWork", task_id: int) -> HumanTask:
@@ -207,14 +211,17 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
     definition = runtime.load_definition(uow, instance.definition_id)
     cleaned = validate_form_data((definition.forms or {}).get(task.bpmn_id), data)
     workflow = runtime.load_workflow(ctx, definition, instance)
-    spiff_task = runtime.find_task(workflow, task.task_guid)
-    if spiff_task is None or spiff_task.state != TaskState.READY:
-        raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng")
     before_states = runtime.snapshot(workflow)
-    previous = {key: spiff_task.data.get(key) for key in cleaned}
     now = ctx.clock.now()
+    # A deadline that passed but was not swept yet fires first: its breach is recorded, and an
+    # interrupting one takes the task away (the completion is then refused below).
+    timer_events, error, _ = timers.fire_due_in(uow, instance, workflow, now)
+    spiff_task = runtime.find_task(workflow, task.task_guid)
+    if error is not None or spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng (đã hết hạn hoặc "
+                       "đã được xử lý); không có thay đổi nào được ghi")
+    previous = {key: spiff_task.data.get(key) for key in cleaned}
     spiff_task.set_data(**cleaned)
-    error = None
     try:
         spiff_task.run()
     except Exception as err:  # a post-script failed: the task stays in error, recorded below
@@ -229,7 +236,7 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
         "task_id": task.id, "bpmn_id": task.bpmn_id,
         "before": to_jsonable(previous), "after": to_jsonable(cleaned)})
     runtime.save(ctx, uow, instance, definition, workflow, before=before_states,
-                 actor=actor.username, error=error, events=[event], now=now)
+                 actor=actor.username, error=error, events=timer_events + [event], now=now)
     return task, instance
 
 

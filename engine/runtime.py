@@ -172,9 +172,8 @@ def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
         uow.session.add(instance)
         uow.session.flush()
     active = instance.status not in ("terminated",)
-    timer_rows = timers.sync_timers(ctx, uow, instance, workflow, now, active=active)
-    human_tasks.sync_human_tasks(ctx, uow, instance, definition, workflow, timer_rows, now,
-                                 active=active)
+    timers.sync_timers(ctx, uow, instance, workflow, now, active=active)
+    human_tasks.sync_human_tasks(ctx, uow, instance, definition, workflow, now, active=active)
     all_events = list(events) + _state_events(workflow, before, actor)
     if error is not None:
         all_events.append(PendingEvent("instance_error", actor, {

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SYSTEM_ACTOR = "system:timer"
 
 
-def _due_of(task) -> datetime | None:
+def due_of(task) -> datetime | None:
     value = task.internal_data.get("event_value")
     if isinstance(value, dict):  # cycles keep {'cycles', 'next', 'duration'}
         value = value.get("next") if value.get("cycles", 0) != 0 else None
@@ -75,7 +75,7 @@ def sync_timers(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstan
     pending: dict[str, Timer] = {}
     changed: list[Timer] = []
     for guid, task in waiting.items():
-        due = _due_of(task)
+        due = due_of(task)
         if due is None:
             continue
         row = existing.pop(guid, None)
@@ -130,6 +130,28 @@ def due_instance_ids(uow: "UnitOfWork", now: datetime, limit: int) -> list[int]:
     return [row[0] for row in rows]
 
 
+def fire_due_in(uow: "UnitOfWork", instance: ProcessInstance, workflow, now: datetime):
+    """Fire, inside the caller's unit of work, the instance's timers due at ``now`` by our clock.
+
+    Returns (audit events, step error). Used by the sweep and before a completion, so a deadline
+    that passed but was not swept yet fires before the task it guards completes.
+    """
+    due_rows = uow.session.scalars(select(Timer).where(
+        Timer.instance_id == instance.id, Timer.status == "pending", Timer.due_at <= now)).all()
+    if not due_rows:
+        return [], None, []
+    real_now = datetime.now(timezone.utc)
+    for row in due_rows:
+        task = runtime.find_task(workflow, row.task_guid)
+        if task is not None and task.state == TaskState.WAITING:
+            _force_due(task, real_now)
+    error = runtime.advance(workflow, refresh_timers=True)
+    events = [PendingEvent("timer_fired", SYSTEM_ACTOR, {
+        "timer_id": row.id, "bpmn_id": row.bpmn_id, "due_at": row.due_at.isoformat()})
+        for row in due_rows]
+    return events, error, due_rows
+
+
 def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime, *,
                          skip_locked: bool = False) -> int:
     """Fire this instance's due timers in one unit of work; returns how many fired. Idempotent."""
@@ -137,23 +159,15 @@ def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime, 
         instance = runtime.lock_instance(uow, instance_id, skip_locked=skip_locked)
         if instance is None or instance.status not in _LIVE:
             return 0  # suspended, in error or closed: the rows stay pending until it resumes
-        due_rows = uow.session.scalars(select(Timer).where(
-            Timer.instance_id == instance_id, Timer.status == "pending",
-            Timer.due_at <= now)).all()
-        if not due_rows:
+        has_due = uow.session.scalar(select(Timer.id).where(
+            Timer.instance_id == instance_id, Timer.status == "pending", Timer.due_at <= now)
+            .limit(1))
+        if has_due is None:
             return 0
         definition = runtime.load_definition(uow, instance.definition_id)
         workflow = runtime.load_workflow(ctx, definition, instance)
         before = runtime.snapshot(workflow)
-        real_now = datetime.now(timezone.utc)
-        for row in due_rows:
-            task = runtime.find_task(workflow, row.task_guid)
-            if task is not None and task.state == TaskState.WAITING and row.due_at <= now:
-                _force_due(task, real_now)
-        error = runtime.advance(workflow, refresh_timers=True)
-        events = [PendingEvent("timer_fired", SYSTEM_ACTOR, {
-            "timer_id": row.id, "bpmn_id": row.bpmn_id, "due_at": row.due_at.isoformat()})
-            for row in due_rows]
+        events, error, due_rows = fire_due_in(uow, instance, workflow, now)
         runtime.save(ctx, uow, instance, definition, workflow, before=before,
                      actor=SYSTEM_ACTOR, error=error, events=events, now=now)
         fired = sum(1 for row in due_rows if row.status == "fired")

@@ -103,3 +103,35 @@ def test_duration_timer_row_and_due_sweep_over_many_instances(ctx, clock):
         after = max(r.due_at for r in rows) + timedelta(seconds=1)
     assert timers.fire_due_timers(ctx, after) == {"instances": 5, "fired": 5, "now": after.isoformat()}
     assert {instances.details(ctx, i)["status"] for i in ids} == {"completed"}
+
+
+def test_deadline_passed_before_the_task_opened_still_dates_it(ctx):
+    # A legal deadline is a NON-interrupting boundary timer. When it is already past as the task
+    # opens, it fires at once; the task stays open and must still carry its due date.
+    text = STEPS.read_text(encoding="utf-8").replace(
+        'id="script_steps"', 'id="script_steps_late"').replace(
+        'attachedToRef="Task_check">', 'attachedToRef="Task_check" cancelActivity="false">')
+    deployment.deploy(ctx, {"late.bpmn": text.encode()}, actor="admin")
+    started = instances.start(ctx, "script_steps_late", actor="binh",
+                              data={"divisor": 1, "received_on": "2020-01-02"})
+    assert started["status"] == "waiting" and started["timers"] == []
+    # 10 working days after Thu 2/1/2020 (Tết 2020 began 23/1): Thu 16/1/2020, 23:59:59 in Vietnam.
+    assert started["tasks"][0]["due_at"] == "2020-01-16T16:59:59+00:00"
+    events = instances.details(ctx, started["instance_id"])["events"]
+    assert {"bpmn_id": "Script_overdue", "to": "COMPLETED"}.items() <= next(
+        e["payload"] for e in events if e["payload"].get("bpmn_id") == "Script_overdue").items()
+
+
+def test_completion_fires_a_due_timer_first(ctx, clock):
+    deploy(ctx, STEPS)
+    started = instances.start(ctx, "script_steps", actor="binh",
+                              data={"divisor": 1, "received_on": "2027-01-29"})
+    task_id = started["tasks"][0]["id"]
+    clock.current = datetime.fromisoformat(started["timers"][0]["due_at"]) + timedelta(minutes=5)
+    # The (interrupting) deadline passed but no sweep ran: completing now must not slip through.
+    import pytest
+    from engine.errors import Conflict
+    with pytest.raises(Conflict):
+        human_tasks.complete(ctx, task_id, OFFICER, {})
+    assert timers.fire_due_timers(ctx, clock.current)["fired"] == 1
+    assert instances.details(ctx, started["instance_id"])["data"]["overdue"] is True
