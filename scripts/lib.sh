@@ -28,3 +28,16 @@ ensure_venv() {
   fi
   export PATH="$PWD/.venv/bin:$PATH"
 }
+
+ensure_frontend() {
+  # bpmn-js and chart.js are served from node_modules (installed from npm, never committed).
+  local stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ -f "$stamp" ]; then return 0; fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "!!! npm not found: the process modeler and diagram viewers will be unavailable" >&2
+    return 0
+  fi
+  echo "==> installing front-end libraries (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+}

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_venv ""
+ensure_frontend
 
 export PETITIONS_DATA_DIR="${PETITIONS_DATA_DIR:-$PWD/var}"
 PORT="${PORT:-8000}"

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_venv "test"
+ensure_frontend
 
 python -m pytest -p no:cacheprovider "$@"

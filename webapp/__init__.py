@@ -24,7 +24,7 @@ from webapp.extensions import babel, csrf, limiter, login_manager
 log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 # Feature blueprints, registered when their package exists (each owns its templates).
-BLUEPRINTS = ["webapp.auth", "webapp.tasks", "webapp.reception", "webapp.petitions",
+BLUEPRINTS = ["webapp.auth", "webapp.vendor", "webapp.tasks", "webapp.reception", "webapp.petitions",
               "webapp.notifications", "webapp.admin", "webapp.supervision", "webapp.public",
               "webapp.api"]
 
