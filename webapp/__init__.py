@@ -26,7 +26,7 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 # Feature blueprints, registered when their package exists (each owns its templates).
 BLUEPRINTS = ["webapp.auth", "webapp.vendor", "webapp.tasks", "webapp.reception", "webapp.petitions",
               "webapp.notifications", "webapp.admin", "webapp.supervision", "webapp.public",
-              "webapp.api"]
+              "webapp.api", "webapp.jobs"]
 
 
 def _timer_scheduler(settings: Settings):
