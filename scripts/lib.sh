@@ -41,3 +41,15 @@ ensure_frontend() {
   npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
 }
+
+ensure_chromium() {
+  # Browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> chromium missing: installing Debian's chromium for the browser tests"
+    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ||
+      echo "!!! could not install chromium: browser tests will be SKIPPED" >&2
+  else
+    echo "!!! /usr/bin/chromium missing and cannot be installed here: browser tests will be SKIPPED" >&2
+  fi
+}

@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_venv "test"
 ensure_frontend
+ensure_chromium
 
 python -m pytest -p no:cacheprovider "$@"
