@@ -1,5 +1,8 @@
-"""Flow coverage of the petition processes, shared by every scenario module and reported at the end."""
+"""Shared fixtures of the scenario tests: the clocks (``travel``) and the flow coverage of the
+petition processes, reported at the end of the session."""
 from __future__ import annotations
+
+from datetime import datetime
 
 import pytest
 
@@ -13,6 +16,22 @@ def coverage() -> FlowCoverage:
     if not _COVERAGE:
         _COVERAGE.append(FlowCoverage())
     return _COVERAGE[0]
+
+
+@pytest.fixture
+def travel(clock, time_machine):
+    """``travel("2026-12-02", hour=9, minute=0)``: it is now that time in Hà Nội for the engine
+    (``clock``) and for SpiffWorkflow, which compares timers with the real ``datetime.now``
+    (time-machine); returns the moment. Without the real clock a due date already past on the
+    machine running the tests would fire as soon as its task opens."""
+
+    def to(day: str, hour: int = 9, minute: int = 0) -> datetime:
+        moment = datetime.fromisoformat(f"{day}T{hour:02d}:{minute:02d}:00+07:00")
+        clock.current = moment
+        time_machine.move_to(moment)
+        return moment
+
+    return to
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -7,7 +7,7 @@ record which outgoing flows of every gateway were taken (flow coverage).
         assert s.ready() == ["Task_classify"]
 
 A module's last test asserts ``coverage.missing("petition_intake") == []``; the session summary
-prints every process's coverage.
+prints every process's coverage. Scenarios move the clocks with the ``travel`` fixture (conftest.py).
 """
 from __future__ import annotations
 
@@ -31,6 +31,30 @@ GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBas
 _TAKEN_STATES = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 # Every role at once: scenarios test routes, role checks are tested in tests/integration.
 EVERYONE = Actor(username="kichban", roles=frozenset(ROLES))
+# SpiffWorkflow reaches a task that carries boundary events through a hidden task of its own,
+# "<task id>.BoundaryEventSplit" (bpmn_id None), placed between the incoming flow and the task.
+_BOUNDARY_SPLIT = ".BoundaryEventSplit"
+
+# A letter registered at the intake and the classification facts of an eligible complaint within
+# competence (route "accept"): shared by the intake scenarios and the processes it calls.
+LETTER = {
+    "received_on": "2026-12-01", "channel": "post", "forwarder_kind": "none",
+    "sender_name": "Nguyễn Văn An", "sender_id_number": "012080001234", "sender_phone": "0912345678",
+    "sender_address": "Bản Nậm Loỏng, xã Bình Lư, tỉnh Lai Châu", "signers": 1,
+    "summary": "Đề nghị xem xét việc thu hồi đất làm đường liên xã", "field": "land_housing",
+    "remote_area": False,
+}
+FACTS = {
+    "petition_type": "complaint", "in_vietnamese": True, "has_identity": True, "anonymous": False,
+    "within_competence": True, "already_sent_to_competent": False, "already_guided": False,
+    "already_transferred": False, "resolved_nothing_new": False, "crime_signs": False,
+    "party_member": False, "concrete_content": True, "proposal_note": "Đề xuất thụ lý",
+}
+
+
+def utc_deadline(day: str) -> str:
+    """The timer value of a due day: 23:59:59 in Hà Nội that day, stored in UTC."""
+    return f"{day}T16:59:59+00:00"
 
 
 def gateway_flows(path: Path) -> dict[str, dict[tuple[str, str], str]]:
@@ -67,10 +91,13 @@ class FlowCoverage:
                         task.state != TaskState.COMPLETED:
                     continue
                 for child in task.children:
-                    if child.state & _TAKEN_STATES and child.task_spec.bpmn_id:
-                        flow = known.get((task.task_spec.bpmn_id, child.task_spec.bpmn_id))
-                        if flow:
-                            self.taken[process_id].add(flow)
+                    if not child.state & _TAKEN_STATES:
+                        continue
+                    target = child.task_spec.bpmn_id or \
+                        child.task_spec.name.removesuffix(_BOUNDARY_SPLIT)
+                    flow = known.get((task.task_spec.bpmn_id, target))
+                    if flow:
+                        self.taken[process_id].add(flow)
 
     def missing(self, process_id: str) -> list[str]:
         return sorted(set(self.flows.get(process_id, {}).values()) - self.taken[process_id])
@@ -163,12 +190,27 @@ class Scenario:
         self._record()
         return fired
 
-    def _record(self) -> None:
-        if self.coverage is None:
-            return
+    def workflow(self):
+        """The instance's SpiffWorkflow workflow as stored now (read only)."""
         with self.ctx.uow(write=False) as uow:
             instance = uow.session.scalars(select(ProcessInstance).where(
                 ProcessInstance.id == self.instance_id)).one()
             definition = runtime.load_definition(uow, instance.definition_id)
-            workflow = runtime.load_workflow(self.ctx, definition, instance)
-        self.coverage.record(workflow)
+            return runtime.load_workflow(self.ctx, definition, instance)
+
+    def _record(self) -> None:
+        if self.coverage is not None:
+            self.coverage.record(self.workflow())
+
+
+def task_data(s: Scenario, bpmn_id: str, *, open_only: bool = False) -> dict:
+    """The data of the open task ``bpmn_id``, else (unless ``open_only``) of its last finished run:
+    each parallel branch has its own copy."""
+    tasks = [t for t in runtime.all_tasks(s.workflow()) if t.task_spec.bpmn_id == bpmn_id]
+    open_tasks = [t for t in tasks if t.state & (TaskState.READY | TaskState.WAITING)]
+    if open_only:
+        assert open_tasks, f"{bpmn_id} is not open"
+    done = sorted((t for t in tasks if t.state == TaskState.COMPLETED),
+                  key=lambda t: t.last_state_change)
+    assert open_tasks or done, f"{bpmn_id} never ran"
+    return dict((open_tasks or done[-1:])[0].data)
