@@ -30,7 +30,7 @@ MAX_FILES = 10
 MAX_NAME_CHARS = 200
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word/Excel (Compound File Binary)
 _ZIP = b"PK\x03\x04"
-_STORED_NAME = re.compile(r"^[0-9a-f]{32}\.([a-z]{3,4})$")
+_STORED_NAME = re.compile(r"[0-9a-f]{32}\.([a-z]{3,4})")
 # Characters that are harmless in Vietnamese text but break file systems or download headers.
 _UNSAFE_IN_NAME = re.compile(r'[<>:"|?*\\/]')
 
@@ -213,7 +213,7 @@ class FolderDocumentStore:
     # -- reading and removing -------------------------------------------------------------------
     def path(self, stored_name: str) -> Path:
         """Where a stored file lives; only ``<uuid hex>.<allowed ext>`` names are accepted."""
-        match = _STORED_NAME.match(stored_name or "")
+        match = _STORED_NAME.fullmatch(stored_name or "")
         if not match or match.group(1) not in TYPES:
             raise InvalidInput("Tên tệp lưu trữ không hợp lệ.")
         target = (self.folder / stored_name).resolve()

@@ -69,6 +69,7 @@ class Registration:
     unit_code: str | None = None
     link_ids: list[int] = field(default_factory=list)        # earlier petitions confirmed as duplicates
     dismissed_ids: list[int] = field(default_factory=list)   # suggestions the officer rejected
+    link_reasons: dict[int, tuple[float, str]] = field(default_factory=dict)  # id → (score, why)
 
 
 @dataclass
@@ -201,8 +202,10 @@ def _record_links(session, petition_id: int, reg: Registration, username: str, n
         raise InvalidInput(f"Không tìm thấy đơn được liên kết: {sorted(missing)}")
     for other_id, status in [(i, "linked") for i in reg.link_ids] + \
                             [(i, "dismissed") for i in reg.dismissed_ids]:
+        score, reason = reg.link_reasons.get(other_id, (None, None))
         session.add(PetitionLink(petition_id=petition_id, other_id=other_id, kind="duplicate",
-                                 status=status, decided_by=username, decided_at=now))
+                                 score=score, reason=reason, status=status,
+                                 decided_by=username, decided_at=now))
 
 
 def can_read_identity(actor: Actor) -> bool:

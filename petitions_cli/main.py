@@ -236,6 +236,17 @@ def users_add(name, roles, unit, display_name, email, actor):
                           email=email)
 
 
+@users_group.command("set-password")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--user", "actor", default="cli", show_default=True)
+@json_option
+def users_set_password(name, password, actor):
+    """Đặt mật khẩu đăng nhập cho người dùng."""
+    users.set_password(_ctx(), name, password, actor=actor)
+    return {"username": name, "password": "đã cập nhật"}
+
+
 @cli.command("demo-seed")
 @json_option
 def demo_seed():
