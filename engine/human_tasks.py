@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import audit, deadlines, runtime, timers
 from engine.audit import PendingEvent
 from engine.definitions.forms import validate_form_data
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance, TaskDraft, Timer
+from engine.models import (HumanTask, Petition, ProcessDefinition, ProcessInstance, TaskDraft,
+                           Timer)
 from engine.serialization import to_jsonable
 
 if TYPE_CHECKING:
@@ -237,6 +238,10 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
         "before": to_jsonable(previous), "after": to_jsonable(cleaned)})
     runtime.save(ctx, uow, instance, definition, workflow, before=before_states,
                  actor=actor.username, error=error, events=timer_events + [event], now=now)
+    if cleaned.get("petition_type") == "denunciation":
+        # Classified as a denunciation: its senders are sealed from now on (LTC Điều 8.3, 56.2).
+        uow.session.execute(update(Petition).where(Petition.instance_id == instance.id)
+                            .values(identity_sealed=True))
     return task, instance
 
 

@@ -86,3 +86,15 @@ def test_denunciation_identity_is_sealed_and_unsealing_is_audited(ctx):
     assert len(unsealed) == 1 and unsealed[0]["actor"] == "truong"
     assert unsealed[0]["payload"]["reason"] == "Gửi thông báo thụ lý"
     assert all("Nguyễn" not in str(e["payload"]) for e in events)
+
+
+def test_classifying_as_denunciation_seals_the_senders(ctx):
+    deploy_processes(ctx)
+    result = petitions.register(ctx, RECEPTION, _reg(petition_type="complaint"))
+    assert petitions.senders(ctx, result["petition_id"], HANDLER)[0]["masked"] is False
+    task = human_tasks.list_tasks(ctx, instance_id=result["instance_id"])[0]
+    from tests.bpmn.harness import FACTS
+    human_tasks.complete(ctx, task["id"], actor("xuly", "handling_officer"),
+                         {**FACTS, "petition_type": "denunciation"})
+    masked = petitions.senders(ctx, result["petition_id"], HANDLER)
+    assert masked[0]["masked"] is True and masked[0]["id_number"] is None

@@ -1,0 +1,580 @@
+"""The petition file (hồ sơ đơn thư): a read model of one petition, and the recent-petitions list.
+
+Everything a reader needs on one page, labelled in Vietnamese from the deployed definition's form
+declarations: register fields, status, workflow data, the audit timeline, open steps, documents,
+linked petitions, escalations and whether the instance's audit chain verifies. One or two queries
+per section. A sealed (denunciation) petition is shown without the denouncer's identity: senders
+are masked by ``engine.petitions.senders``, identity keys are dropped from workflow data and from
+before/after values, and any text that quotes a sender's name, ID number, phone or address is
+redacted (LTC Điều 8.3, 56.2). Only a reader holding an identity role who gives a reason sees the
+identity, for that one reading, and the unsealing is audited on the instance's chain.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import case, func, or_, select
+
+from engine import audit, petitions, runtime
+from engine.audit import PendingEvent
+from engine.errors import Forbidden, NotFound
+from engine.human_tasks import Actor
+from engine.models import (AuditEvent, Escalation, HumanTask, Petition, PetitionDocument,
+                           PetitionLink, PetitionSender, ProcessDefinition, ProcessInstance,
+                           Timer, User)
+from engine.roles import ROLES
+from engine.serialization import to_jsonable
+from engine.working_days import VN_TZ
+
+if TYPE_CHECKING:
+    from engine.context import EngineContext
+
+PAGE_SIZE = 50
+REDACTED = "[thông tin được bảo mật]"
+# Identity keys a denunciation's workflow may hold (its seal/strip scripts); never shown while sealed.
+SENSITIVE = frozenset({"sender_name", "sender_id_number", "sender_phone", "sender_address",
+                       "representatives", "sealed_identity", "identity_values"})
+INTERNAL = frozenset({"petition_id", "petition_number"})  # shown in the register section already
+STATUS_LABELS = {"running": "Đang xử lý (tự động)", "waiting": "Đang xử lý",
+                 "completed": "Đã kết thúc", "error": "Lỗi quy trình, chờ khắc phục",
+                 "suspended": "Tạm đình chỉ", "terminated": "Đã chấm dứt"}
+TYPE_LABELS = {"complaint": "Khiếu nại", "denunciation": "Tố cáo", "recommendation": "Kiến nghị",
+               "feedback": "Phản ánh", "mixed": "Nhiều nội dung"}
+EVENT_LABELS = {
+    "instance_started": "Khởi tạo hồ sơ", "task_state": "Bước quy trình",
+    "task_completed_by_user": "Hoàn thành bước", "task_claimed": "Nhận xử lý",
+    "task_unclaimed": "Trả lại công việc", "task_assigned": "Giao việc",
+    "timer_fired": "Đến mốc thời gian", "reminder_sent": "Nhắc hạn",
+    "task_overdue": "Quá hạn, đã báo thủ trưởng", "instance_suspended": "Tạm đình chỉ",
+    "instance_resumed": "Tiếp tục giải quyết", "instance_terminated": "Chấm dứt",
+    "instance_retried": "Chạy lại bước bị lỗi", "instance_error": "Lỗi quy trình",
+    "petition_registered": "Vào sổ đơn", "identity_unsealed": "Xem danh tính người tố cáo",
+    "sealed_document_opened": "Mở tài liệu của đơn tố cáo",
+}
+# Values no form declares: the intake decision table's routes (named like its flows).
+VALUE_LABELS = {"route": {
+    "accept": "Thụ lý", "guide": "Hướng dẫn", "split": "Tách đơn", "store": "Lưu đơn",
+    "refuse": "Không đủ điều kiện", "inspection_info": "Thông tin thanh tra",
+    "investigators": "Chuyển cơ quan điều tra", "party_committee": "Chuyển tổ chức đảng",
+    "transfer": "Chuyển đơn"}}
+AUTOMATIC_EVENTS = frozenset({"task_state", "timer_fired", "reminder_sent"})
+TASK_STATES = {"READY": "sẵn sàng", "COMPLETED": "hoàn thành", "CANCELLED": "đã hủy",
+               "ERROR": "lỗi", "WAITING": "đang chờ", "STARTED": "đang thực hiện",
+               "FUTURE": "chưa tới", "LIKELY": "chưa tới", "MAYBE": "chưa tới"}
+REMINDER_KINDS = {"before": "trước hạn", "due_day": "đến hạn hôm nay", "overdue": "quá hạn"}
+SYSTEM_ACTORS = {"system:timer": "Hệ thống (mốc thời gian)",
+                 "system:deadlines": "Hệ thống (theo dõi thời hạn)"}
+# Labels of fields no form declares (register columns, decision outputs, common deadlines).
+EXTRA_LABELS = {
+    "number": "Số đơn", "tracking_code": "Mã tra cứu", "petition_type": "Loại đơn",
+    "location": "Địa điểm xảy ra vụ việc", "identity_sealed": "Niêm phong danh tính người tố cáo",
+    "unit_code": "Đơn vị tiếp nhận", "created_by": "Người vào sổ", "created_at": "Thời điểm vào sổ",
+    "received_on": "Ngày nhận đơn", "channel": "Hình thức tiếp nhận", "field": "Lĩnh vực",
+    "forwarder_kind": "Cơ quan, người chuyển đơn", "forwarded_by": "Tên cơ quan, người chuyển đơn",
+    "summary": "Tóm tắt nội dung đơn", "signers": "Số người đứng tên",
+    "priority_markers": "Dấu hiệu cần ưu tiên", "remote_area": "Vùng sâu, vùng xa",
+    "route": "Hướng xử lý", "route_reason": "Căn cứ", "notify_citizen": "Thông báo cho người gửi",
+    "notice_due": "Hạn thông báo cho người gửi", "transfer_due": "Hạn chuyển đơn",
+    "resolution_due": "Hạn giải quyết", "publication_due": "Hạn công khai", "priority": "Mức ưu tiên",
+    "forwarded": "Đơn do cơ quan, tổ chức chuyển đến", "many_signers": "Đơn đông người",
+    "report_to_head": "Báo cáo ngay thủ trưởng", "urgent_markers": "Dấu hiệu cần báo cáo ngay",
+    "accept_due": "Hạn thụ lý", "initial_due": "Hạn xử lý ban đầu", "extensions_used": "Số lần gia hạn",
+    "acceptance_notice_due": "Hạn thông báo thụ lý", "conclusion_send_due": "Hạn gửi kết luận",
+    "forwarder_reply_due": "Hạn báo cáo nơi chuyển đơn", "suspensions": "Các lần tạm đình chỉ",
+    "withdrawals": "Các lần rút đơn", "publication_text": "Nội dung công khai",
+}
+REGISTER_FIELDS = ("number", "tracking_code", "received_on", "channel", "forwarder_kind",
+                   "forwarded_by", "petition_type", "field", "summary", "location", "signers",
+                   "priority_markers", "remote_area", "identity_sealed", "unit_code", "created_by",
+                   "created_at")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def vn_time(value: datetime | None) -> datetime | None:
+    """An aware datetime in Vietnam time (UTC+7)."""
+    return value.astimezone(VN_TZ) if value is not None else None
+
+
+class Labels:
+    """Field labels and choice labels from a definition's forms (first declaration wins)."""
+
+    def __init__(self, forms: dict | None):
+        self.forms = forms or {}
+        self.fields: dict[str, dict] = {}
+        for form in self.forms.values():
+            for declared in form.get("fields", []):
+                self.fields.setdefault(declared["name"], declared)
+        self.order = {name: i for i, name in enumerate(self.fields)}
+
+    def label(self, name: str) -> str:
+        declared = self.fields.get(name)
+        return declared["label"] if declared else EXTRA_LABELS.get(name, name)
+
+    def choice(self, name: str, value: str) -> str:
+        if name == "petition_type" and value in TYPE_LABELS:
+            return TYPE_LABELS[value]
+        for choice in (self.fields.get(name) or {}).get("choices", []):
+            if choice["value"] == value:
+                return choice["label"]
+        return VALUE_LABELS.get(name, {}).get(value, value)
+
+    def choices(self, name: str) -> list[tuple[str, str]]:
+        return [(c["value"], c["label"]) for c in (self.fields.get(name) or {}).get("choices", [])]
+
+    def display(self, name: str, value: Any, form: dict | None = None) -> str:
+        """A value as a reader sees it: choice labels, Có/Không, dd/mm/yyyy, Vietnam time."""
+        if value is None or value == "" or value == []:
+            return "—"
+        if isinstance(value, bool):
+            return "Có" if value else "Không"
+        if isinstance(value, datetime):
+            return vn_time(value).strftime("%d/%m/%Y %H:%M")
+        if isinstance(value, date):
+            return value.strftime("%d/%m/%Y")
+        if isinstance(value, list):
+            return ", ".join(self.display(name, item, form) for item in value)
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False, default=str)
+        if isinstance(value, str):
+            declared = _field_in(form, name) or self.fields.get(name)
+            if declared and declared.get("choices"):
+                return next((c["label"] for c in declared["choices"] if c["value"] == value),
+                            self.choice(name, value))
+            if _ISO_DATE.match(value):
+                return date.fromisoformat(value).strftime("%d/%m/%Y")
+            if _ISO_DATETIME.match(value):
+                return self.display(name, datetime.fromisoformat(value.replace("Z", "+00:00")))
+            return self.choice(name, value)
+        return str(value)
+
+
+def _field_in(form: dict | None, name: str) -> dict | None:
+    return next((f for f in (form or {}).get("fields", []) if f["name"] == name), None)
+
+
+class Redactor:
+    """Replaces a sealed petition's identity strings in free text; a no-op when nothing is sealed."""
+
+    def __init__(self, secrets: list[str]):
+        # Longest first so a full name is replaced before a part of it; very short strings would
+        # garble ordinary words.
+        self.secrets = sorted({s.strip() for s in secrets if s and len(s.strip()) >= 5},
+                              key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        for secret in self.secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+
+    def value(self, value: Any) -> Any:
+        if not self.secrets:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        return value
+
+
+def _sender_secrets(session, petition_ids: list[int]) -> dict[int, list[str]]:
+    rows = session.execute(select(PetitionSender.petition_id, PetitionSender.name,
+                                  PetitionSender.id_number, PetitionSender.phone,
+                                  PetitionSender.address_detail)
+                           .where(PetitionSender.petition_id.in_(petition_ids))).all()
+    result: dict[int, list[str]] = {}
+    for petition_id, *values in rows:
+        result.setdefault(petition_id, []).extend(v for v in values if v)
+    return result
+
+
+def petition_file(ctx: "EngineContext", petition_id: int, actor: Actor, *,
+                  reason: str | None = None) -> dict:
+    """The whole file of one petition, as ``actor`` may see it.
+
+    With ``reason`` the sealed identity is read through ``engine.petitions.senders`` first (role
+    check, reason check, audited on the instance chain; Forbidden / InvalidInput otherwise), so the
+    returned timeline already shows that unsealing. Raises NotFound for an unknown petition.
+    """
+    revealed = petitions.senders(ctx, petition_id, actor, reason=reason) if reason is not None else None
+    shown = petitions.senders(ctx, petition_id, actor) if revealed is None else revealed
+    with ctx.uow(write=False) as uow:
+        session = uow.session
+        petition = session.get(Petition, petition_id)
+        if petition is None:
+            raise NotFound(f"Không tìm thấy đơn #{petition_id}")
+        instance = session.get(ProcessInstance, petition.instance_id) if petition.instance_id else None
+        definition = runtime.load_definition(uow, instance.definition_id) if instance else None
+        labels = Labels(definition.forms if definition else _latest_intake_forms(session))
+        data = _workflow_data(ctx, definition, instance)
+        # A letter reclassified as a denunciation after registration is sealed in its workflow
+        # data but not (yet) on the register row: mask it all the same.
+        sealed = petition.identity_sealed or data.get("identity_sealed") is True or \
+            data.get("petition_type") == "denunciation"
+        hidden = sealed and revealed is None
+        redactor = Redactor(_sender_secrets(session, [petition_id]).get(petition_id, [])
+                            if hidden else [])
+        tasks, events, escalations = _instance_rows(session, instance)
+        names = _display_names(session, _usernames(petition, tasks, events, escalations))
+        register = _register(petition, labels, redactor, names)
+        now = ctx.clock.now()
+        return {
+            "petition": {"id": petition.id, "number": petition.number,
+                         "tracking_code": petition.tracking_code, "sealed": sealed,
+                         "type": petition.petition_type,
+                         "type_label": labels.choice("petition_type", petition.petition_type),
+                         "instance_id": petition.instance_id},
+            "register": register,
+            "status": _status(instance),
+            "senders": _masked(shown) if hidden else shown,
+            "revealed": sealed and revealed is not None,
+            # Unsealing is audited by engine.petitions only for petitions sealed on the register.
+            "can_unseal": petition.identity_sealed and hidden and petitions.can_read_identity(actor),
+            "data": _data_rows(data, labels, redactor, register, drop_sensitive=sealed),
+            "timeline": _timeline(session, events, tasks, labels, names, redactor,
+                                  drop_sensitive=sealed, hidden=hidden),
+            "tasks": [_task_row(t, names, now) for t in tasks if t.status == "ready"],
+            "documents": _documents(session, petition, actor, names, sealed=sealed, hidden=hidden),
+            "links": _links(session, petition.id, labels),
+            "escalations": [_escalation_row(e, names) for e in escalations],
+            "audit": audit.verify(session, instance.id).to_dict() if instance else None,
+        }
+
+
+def _masked(senders: list[dict]) -> list[dict]:
+    """The same masking as engine.petitions applies to a sealed register row."""
+    return [s if s.get("masked") else {
+        **s, "name": f"Người tố cáo {i + 1} (đã niêm phong)", "id_number": None, "phone": None,
+        "ethnicity": None, "address": None, "masked": True} for i, s in enumerate(senders)]
+
+
+def _instance_rows(session, instance: ProcessInstance | None) -> tuple[list, list, list]:
+    """The instance's human tasks, audit events (chain order) and escalations: one query each."""
+    if instance is None:
+        return [], [], []
+    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
+                            .order_by(HumanTask.id))
+    events = session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == audit.instance_chain(instance.id)).order_by(AuditEvent.seq))
+    escalations = session.scalars(select(Escalation).where(Escalation.instance_id == instance.id)
+                                  .order_by(Escalation.created_at))
+    return list(tasks), list(events), list(escalations)
+
+
+def _latest_intake_forms(session) -> dict:
+    return session.scalar(select(ProcessDefinition.forms).where(
+        ProcessDefinition.process_key == petitions.INTAKE_KEY)
+        .order_by(ProcessDefinition.version.desc()).limit(1)) or {}
+
+
+def _workflow_data(ctx, definition, instance) -> dict:
+    if instance is None or not instance.state:
+        return {}
+    workflow = runtime.load_workflow(ctx, definition, instance)
+    return to_jsonable(runtime.workflow_data(workflow)) or {}
+
+
+def _usernames(petition, tasks, events, escalations) -> set[str]:
+    names = {petition.created_by} | {t.assignee for t in tasks if t.assignee}
+    for event in events:
+        names.add(event.actor)
+        payload = event.payload or {}
+        names.update(n for n in payload.get("recipients", []) + payload.get("notified", [])
+                     if isinstance(n, str))
+        for side in ("before", "after"):
+            value = (payload.get(side) or {}) if isinstance(payload.get(side), dict) else {}
+            if isinstance(value.get("assignee"), str):
+                names.add(value["assignee"])
+    for escalation in escalations:
+        names.update(n for n in escalation.notified or [] if isinstance(n, str))
+    return names
+
+
+def _display_names(session, usernames: set[str]) -> dict[str, str]:
+    rows = session.execute(select(User.username, User.display_name)
+                           .where(User.username.in_(sorted(usernames)))).all() if usernames else []
+    return {**SYSTEM_ACTORS, **dict(rows)}
+
+
+def _name(names: dict[str, str], username: str | None) -> str:
+    return names.get(username, username) if username else "—"
+
+
+def _names(names: dict[str, str], usernames: list) -> list[str]:
+    """Display names, each once (a head may be notified both as head and as the step's role)."""
+    return list(dict.fromkeys(_name(names, u) for u in usernames if isinstance(u, str)))
+
+
+def _register(petition: Petition, labels: Labels, redactor: Redactor, names) -> list[dict]:
+    rows = []
+    for key in REGISTER_FIELDS:
+        value = getattr(petition, key)
+        text = _name(names, value) if key == "created_by" else labels.display(key, value)
+        rows.append({"name": key, "label": EXTRA_LABELS.get(key) or labels.label(key),
+                     "value": redactor.value(value) if isinstance(value, str) else value,
+                     "display": redactor.text(text)})
+    return rows
+
+
+def _status(instance: ProcessInstance | None) -> dict:
+    if instance is None:
+        return {"code": None, "label": "Chưa có quy trình", "reason": None, "error": None,
+                "updated_at": None}
+    return {"code": instance.status, "label": STATUS_LABELS.get(instance.status, instance.status),
+            "reason": instance.status_reason,
+            "error": instance.error_message if instance.status == "error" else None,
+            "updated_at": vn_time(instance.updated_at)}
+
+
+def _keep(key: str, drop_sensitive: bool) -> bool:
+    return not key.startswith("_") and key not in INTERNAL and \
+        not (drop_sensitive and key in SENSITIVE)
+
+
+def _data_rows(data: dict, labels: Labels, redactor: Redactor, register: list[dict], *,
+               drop_sensitive: bool) -> list[dict]:
+    """Workflow data worth reading: not internal, not a copy of a register field shown above,
+    not the day/moment twin of a deadline already listed (``x_due_day``/``x_due_at`` of ``x_due``)."""
+    shown = {row["name"]: row["display"] for row in register}
+
+    def interesting(key: str) -> bool:
+        twin = re.sub(r"_due_(day|at)$", "_due", key)
+        return _keep(key, drop_sensitive) and (twin == key or twin not in data) and \
+            shown.get(key) != redactor.text(labels.display(key, data[key]))
+    keys = [k for k in data if interesting(k)]
+    keys.sort(key=lambda k: (k not in labels.order, labels.order.get(k, 0), k))
+    return [{"name": k, "label": labels.label(k), "known": k in labels.fields or k in EXTRA_LABELS,
+             "display": redactor.text(labels.display(k, data[k]))} for k in keys]
+
+
+def _changes(before: dict, after: dict, labels: Labels, form: dict | None, redactor: Redactor,
+             drop_sensitive: bool) -> list[dict]:
+    rows = []
+    for key in list(dict.fromkeys([*after, *before])):
+        if not _keep(key, drop_sensitive):
+            continue
+        old, new = before.get(key), after.get(key)
+        if old in (None, "", []) and new in (None, "", []):
+            continue
+        declared = _field_in(form, key)
+        rows.append({"label": declared["label"] if declared else labels.label(key),
+                     "before": redactor.text(labels.display(key, old, form)),
+                     "after": redactor.text(labels.display(key, new, form))})
+    return rows
+
+
+def _timeline(session, events, tasks, labels: Labels, names, redactor: Redactor, *,
+              drop_sensitive: bool, hidden: bool) -> list[dict]:
+    task_names = {t.id: t.name for t in tasks}
+    timer_ids = [e.payload.get("timer_id") for e in events if e.event_type == "timer_fired"]
+    timer_names = dict(session.execute(select(Timer.id, Timer.name).where(
+        Timer.id.in_(timer_ids))).all()) if timer_ids else {}
+    entries = []
+    for event in events:
+        payload = event.payload or {}
+        step = task_names.get(payload.get("task_id")) or payload.get("bpmn_id") or ""
+        detail, changes = _describe(event.event_type, payload, step, labels, names, timer_names,
+                                    hidden)
+        if event.event_type in ("task_completed_by_user", "instance_retried"):
+            form = labels.forms.get(payload.get("bpmn_id"))
+            changes = _changes(payload.get("before") or {}, payload.get("after") or {}, labels,
+                               form, redactor, drop_sensitive)
+        entries.append({"seq": event.seq, "type": event.event_type,
+                        "label": EVENT_LABELS.get(event.event_type, event.event_type),
+                        "detail": redactor.text(detail), "changes": changes,
+                        "actor": event.actor, "actor_name": _name(names, event.actor),
+                        "at": vn_time(event.occurred_at),
+                        "automatic": event.event_type in AUTOMATIC_EVENTS})
+    return entries
+
+
+def _describe(kind: str, p: dict, step: str, labels: Labels, names, timer_names,
+              hidden: bool) -> tuple[str, list[dict]]:
+    """The one-line detail of an event, and before → after rows for assignments."""
+    def who(u):
+        return _name(names, u) if u else "chưa có người nhận"
+    if kind == "task_state":
+        return (f"«{p.get('name') or p.get('bpmn_id')}»: {TASK_STATES.get(p.get('from'), 'mới')} → "
+                f"{TASK_STATES.get(p.get('to'), p.get('to'))}"), []
+    if kind in ("task_claimed", "task_unclaimed", "task_assigned"):
+        change = [{"label": "Người xử lý", "before": who((p.get("before") or {}).get("assignee")),
+                   "after": who((p.get("after") or {}).get("assignee"))}]
+        reason = f" — lý do: {p['reason']}" if p.get("reason") else ""
+        return f"«{step}»{reason}", change
+    if kind in ("instance_suspended", "instance_resumed", "instance_terminated"):
+        return f"lý do: {p.get('reason', '')}", []
+    if kind == "identity_unsealed":
+        return f"lý do: {p.get('reason', '')}", []
+    if kind == "instance_started":
+        return f"quy trình {p.get('process_key')}, phiên bản {p.get('version')}", []
+    if kind == "petition_registered":
+        documents = p.get("documents") or []
+        shown = f"{len(documents)} tài liệu" if hidden else ", ".join(documents) or "không có"
+        return (f"số {p.get('number')}, loại {labels.choice('petition_type', p.get('type') or '')}, "
+                f"{p.get('senders', 0)} người gửi; tài liệu: {shown}"), []
+    if kind == "timer_fired":
+        return f"«{timer_names.get(p.get('timer_id')) or p.get('bpmn_id')}»", []
+    if kind == "reminder_sent":
+        recipients = ", ".join(_names(names, p.get("recipients", [])))
+        return f"«{step}» {REMINDER_KINDS.get(p.get('kind'), p.get('kind'))}; gửi: {recipients}", []
+    if kind == "task_overdue":
+        notified = ", ".join(_names(names, p.get("notified", [])))
+        return f"«{step}» hạn {labels.display('due', p.get('due_at'))}; đã báo: {notified}", []
+    if kind == "instance_error":
+        line = f", dòng {p['line']}" if p.get("line") else ""
+        return f"{p.get('message')} (bước {p.get('bpmn_id') or '?'}{line})", []
+    if kind == "task_completed_by_user":
+        return f"«{step}»", []
+    if kind == "sealed_document_opened":
+        return f"tài liệu #{p.get('document_id')}", []
+    return "", []
+
+
+def due_state(due_at: datetime | None, now: datetime) -> str | None:
+    """``late`` past the deadline, ``soon`` within two days, ``ok`` otherwise (CSS ``due-*``)."""
+    if due_at is None:
+        return None
+    if due_at < now:
+        return "late"
+    return "soon" if (due_at - now).total_seconds() < 2 * 86400 else "ok"
+
+
+def _task_row(task: HumanTask, names, now: datetime) -> dict:
+    return {"id": task.id, "name": task.name, "bpmn_id": task.bpmn_id,
+            "assignee": task.assignee, "assignee_name": _name(names, task.assignee)
+            if task.assignee else None,
+            "role": task.candidate_role, "role_label": ROLES.get(task.candidate_role or "", "—"),
+            "unit": task.candidate_unit, "due_at": vn_time(task.due_at),
+            "due_state": due_state(task.due_at, now), "created_at": vn_time(task.created_at)}
+
+
+def _documents(session, petition: Petition, actor: Actor, names, *, sealed: bool,
+               hidden: bool) -> list[dict]:
+    rows = session.scalars(select(PetitionDocument).where(
+        PetitionDocument.petition_id == petition.id).order_by(PetitionDocument.id))
+    # A denunciation letter identifies its author by content and handwriting: only identity
+    # roles may open it (each opening audited), and its name is shown only once unsealed.
+    can_open = not sealed or petitions.can_read_identity(actor)
+    return [{"id": d.id, "file_name": f"Tài liệu {i + 1} (đã niêm phong)" if hidden else d.file_name,
+             "content_type": d.content_type, "size": d.size, "can_open": can_open,
+             "uploaded_by": _name(names, d.uploaded_by), "uploaded_at": vn_time(d.uploaded_at)}
+            for i, d in enumerate(rows)]
+
+
+LINK_KINDS = {"duplicate": "Trùng nội dung", "related": "Liên quan"}
+LINK_STATUSES = {"linked": "Đã xác nhận", "dismissed": "Đã loại (không trùng)"}
+
+
+def _links(session, petition_id: int, labels: Labels) -> list[dict]:
+    other_id = case((PetitionLink.petition_id == petition_id, PetitionLink.other_id),
+                    else_=PetitionLink.petition_id)
+    rows = session.execute(
+        select(PetitionLink, Petition.id, Petition.number, Petition.petition_type,
+               ProcessInstance.status)
+        .join(Petition, Petition.id == other_id)
+        .outerjoin(ProcessInstance, ProcessInstance.id == Petition.instance_id)
+        .where(or_(PetitionLink.petition_id == petition_id, PetitionLink.other_id == petition_id))
+        .order_by(PetitionLink.decided_at, PetitionLink.id)).all()
+    return [{"petition_id": pid, "number": number, "type_label": labels.choice("petition_type", ptype),
+             "status": status, "status_label": STATUS_LABELS.get(status, "—"),
+             "direction": "earlier" if link.petition_id == petition_id else "later",
+             "kind_label": LINK_KINDS.get(link.kind, link.kind),
+             "decision_label": LINK_STATUSES.get(link.status, link.status),
+             "decided_at": vn_time(link.decided_at)}
+            for link, pid, number, ptype, status in rows]
+
+
+def _escalation_row(row: Escalation, names) -> dict:
+    return {"task_name": row.task_name, "due_at": vn_time(row.due_at),
+            "created_at": vn_time(row.created_at), "resolved_at": vn_time(row.resolved_at),
+            "notified": _names(names, row.notified or [])}
+
+
+def document(ctx: "EngineContext", petition_id: int, document_id: int, actor: Actor) -> dict:
+    """A document's metadata for download; NotFound unless it belongs to that petition.
+
+    A sealed petition's documents open only for identity roles, and each opening is audited.
+    """
+    with ctx.uow(write=False) as uow:
+        found = uow.session.execute(select(PetitionDocument, Petition.identity_sealed,
+                                           Petition.instance_id)
+                                    .join(Petition, Petition.id == PetitionDocument.petition_id)
+                                    .where(PetitionDocument.id == document_id,
+                                           PetitionDocument.petition_id == petition_id)).first()
+    if found is None:
+        raise NotFound(f"Không tìm thấy tài liệu #{document_id} của đơn #{petition_id}")
+    row, sealed, instance_id = found
+    result = {"id": row.id, "file_name": row.file_name, "stored_name": row.stored_name,
+              "content_type": row.content_type, "size": row.size, "sha256": row.sha256}
+    if not sealed:
+        return result
+    if not petitions.can_read_identity(actor):
+        raise Forbidden("Tài liệu của đơn tố cáo có thể làm lộ danh tính người tố cáo; vai trò "
+                        "của bạn không được mở (Luật Tố cáo, Điều 8, 56)")
+    with ctx.uow() as uow:
+        instance = runtime.lock_instance(uow, instance_id)
+        audit.append_instance_events(uow.session, instance, [PendingEvent(
+            "sealed_document_opened", actor.username,
+            {"petition_id": petition_id, "document_id": document_id})], ctx.clock.now())
+        uow.commit()
+    return result
+
+
+def list_petitions(ctx: "EngineContext", *, query: str | None = None,
+                   petition_type: str | None = None, field: str | None = None,
+                   status: str | None = None, page: int = 1) -> dict:
+    """Recent petitions, newest first, ``PAGE_SIZE`` a page; filters combine with AND."""
+    with ctx.uow(write=False) as uow:
+        session = uow.session
+        stmt = select(Petition.id, Petition.number, Petition.tracking_code, Petition.received_on,
+                      Petition.petition_type, Petition.field, Petition.summary,
+                      Petition.identity_sealed, ProcessInstance.status) \
+            .outerjoin(ProcessInstance, ProcessInstance.id == Petition.instance_id)
+        if query and query.strip():
+            text = query.strip()
+            stmt = stmt.where(or_(Petition.number.contains(text, autoescape=True),
+                                  Petition.tracking_code == text.upper()))
+        if petition_type:
+            stmt = stmt.where(Petition.petition_type == petition_type)
+        if field:
+            stmt = stmt.where(Petition.field == field)
+        if status:
+            stmt = stmt.where(ProcessInstance.status == status)
+        total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(1, page), pages)
+        rows = session.execute(stmt.order_by(Petition.id.desc())
+                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        secrets = _sender_secrets(session, [r.id for r in rows if r.identity_sealed])
+        labels = Labels(_latest_intake_forms(session))
+        return {"rows": [_list_row(r, labels, Redactor(secrets.get(r.id, []))) for r in rows],
+                "total": total, "page": page, "pages": pages,
+                "choices": {"petition_type": list(TYPE_LABELS.items()),
+                            "field": labels.choices("field"),
+                            "status": list(STATUS_LABELS.items())}}
+
+
+def _list_row(row, labels: Labels, redactor: Redactor) -> dict:
+    summary = redactor.text(row.summary)
+    return {"id": row.id, "number": row.number, "tracking_code": row.tracking_code,
+            "received_on": row.received_on, "sealed": row.identity_sealed,
+            "type_label": labels.choice("petition_type", row.petition_type),
+            "field_label": labels.choice("field", row.field),
+            "summary": summary if len(summary) <= 160 else summary[:157] + "…",
+            "status": row.status, "status_label": STATUS_LABELS.get(row.status, "—")}
+
+
+def petition_refs(ctx: "EngineContext", instance_ids: list[int]) -> dict[int, dict]:
+    """instance id -> ``{id, number}`` of its petition (for links from notifications)."""
+    ids = sorted({i for i in instance_ids if i is not None})
+    if not ids:
+        return {}
+    with ctx.uow(write=False) as uow:
+        rows = uow.session.execute(select(Petition.instance_id, Petition.id, Petition.number)
+                                   .where(Petition.instance_id.in_(ids))).all()
+        return {instance_id: {"id": pid, "number": number} for instance_id, pid, number in rows}

@@ -1,0 +1,107 @@
+"""Routes of the petitions blueprint. Every page here carries personal data: never cached."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from marshmallow import ValidationError
+
+from engine import petition_file as files
+from engine import petitions
+from engine.documents import store_for
+from engine.errors import InvalidInput, NotFound
+from webapp.engine_access import current_actor, engine_ctx
+from webapp.petitions import bp
+from webapp.petitions.schemas import PetitionFilters, UnsealForm
+
+# The task page belongs to the tasks blueprint; linked only once that blueprint is registered.
+TASK_ENDPOINT = "tasks.task"
+
+
+@bp.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def task_url(task_id: int | None) -> str | None:
+    """URL of a task's page, or None while the tasks blueprint does not provide one."""
+    if task_id is None or TASK_ENDPOINT not in current_app.view_functions:
+        return None
+    return url_for(TASK_ENDPOINT, task_id=task_id)
+
+
+@bp.app_template_global("petitions_task_url")
+def _task_url_global(task_id: int | None) -> str | None:
+    return task_url(task_id)
+
+
+def _load(schema, data) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as err:
+        fields = ", ".join(sorted(err.messages))
+        raise InvalidInput(_("Tham số không hợp lệ: %(fields)s", fields=fields)) from None
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Recent petitions with simple filters (number or tracking code, type, field, status)."""
+    filters = _load(PetitionFilters(), request.args)
+    result = files.list_petitions(engine_ctx(), query=filters["q"], petition_type=filters["type"],
+                                  field=filters["field"], status=filters["status"],
+                                  page=filters["page"])
+    return render_template("petitions/index.html", result=result, filters=filters)
+
+
+@bp.get("/<int:petition_id>")
+@login_required
+def show(petition_id: int):
+    """The petition's file; a sealed denouncer identity stays masked."""
+    file = files.petition_file(engine_ctx(), petition_id, current_actor())
+    return render_template("petitions/show.html", file=file)
+
+
+@bp.post("/<int:petition_id>/identity")
+@login_required
+def identity(petition_id: int):
+    """Unseal the denouncer's identity for this one response (reason required, audited)."""
+    if not petitions.can_read_identity(current_actor()):
+        abort(403)
+    form = _load(UnsealForm(), request.form)
+    petition = petitions.get_petition(engine_ctx(), petition_id)
+    if not petition.identity_sealed:
+        return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
+    file = files.petition_file(engine_ctx(), petition_id, current_actor(), reason=form["reason"])
+    return render_template("petitions/show.html", file=file)
+
+
+@bp.get("/<int:petition_id>/documents/<int:doc_id>")
+@login_required
+def document(petition_id: int, doc_id: int):
+    """Download one document of the petition as an attachment (never rendered inline)."""
+    meta = files.document(engine_ctx(), petition_id, doc_id, current_actor())
+    path = _stored_path(meta["stored_name"])
+    # send_file writes filename*=UTF-8''… (RFC 5987) for Vietnamese names, with an ASCII fallback.
+    response = send_file(path, mimetype=meta["content_type"], as_attachment=True,
+                         download_name=meta["file_name"], conditional=False, etag=False)
+    response.headers["Content-Type"] = meta["content_type"]  # as stored (no second charset)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _stored_path(stored_name: str) -> Path:
+    """The file on disk; the store accepts only its own random names, never a user's path."""
+    store = store_for(current_app.config["PETITIONS_SETTINGS"].data_dir)
+    try:
+        path = store.path(stored_name)
+    except InvalidInput:
+        path = None
+    if path is None or not path.is_file():
+        raise NotFound(_("Tài liệu không còn trên máy chủ."))
+    return path
