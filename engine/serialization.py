@@ -44,6 +44,11 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 _SERIALIZER = _make_serializer()
 
 
+def registry():
+    """The serializer registry (SpiffWorkflow's diff utilities compare specs with it)."""
+    return _SERIALIZER.registry
+
+
 def dump_spec(spec, subprocess_specs: dict) -> str:
     registry = _SERIALIZER.registry
     return json.dumps({
