@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.database import Base, UTCDateTime, utcnow
@@ -59,6 +59,11 @@ class ProcessInstance(Base):
     __mapper_args__ = {"version_id_col": row_version}
 
 
+def _where(condition: str) -> dict:
+    """The condition of a partial index, on both backends."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
+
+
 class HumanTask(Base):
     """A READY (or formerly ready) user/manual task mirrored from the workflow state."""
 
@@ -69,6 +74,15 @@ class HumanTask(Base):
         Index("ix_human_tasks_assignee_status", "assignee", "status"),
         Index("ix_human_tasks_status_due", "status", "due_at"),
         Index("ix_human_tasks_status_reminder", "status", "next_reminder_at"),
+        # The inbox views (engine/inbox.py, migration 0005): partial, covering, in each view's order.
+        Index("ix_human_tasks_mine", "assignee", "due_at", "id", "instance_id",
+              **_where("status = 'ready'")),
+        Index("ix_human_tasks_queue", "candidate_role", "due_at", "id", "candidate_unit",
+              "instance_id", **_where("status = 'ready' AND assignee IS NULL")),
+        Index("ix_human_tasks_ready_due", "due_at", "id", "assignee", "candidate_role",
+              "candidate_unit", "instance_id", **_where("status = 'ready'")),
+        Index("ix_human_tasks_done", "completed_by", "completed_at", "id", "instance_id",
+              **_where("status = 'completed'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,7 +29,7 @@ def as_json(result):
 
 
 def test_cli_round_trip(run, ctx):
-    assert as_json(run("db", "upgrade", "--json"))["revision"] == "0004"
+    assert as_json(run("db", "upgrade", "--json"))["revision"] == "0006"
     deployed = as_json(run("deploy", str(FIXTURES / "engine"), "--tag", "thử", "--json"))
     assert {d["key"] for d in deployed} == {"review_loop", "script_steps", "timer_once"}
     assert all(d["new"] and d["version"] == 1 and len(d["sha256"]) == 64 for d in deployed)
