@@ -293,6 +293,11 @@ class Petition(Base):
     __table_args__ = (
         Index("ix_petitions_type_received", "petition_type", "received_on"),
         Index("ix_petitions_unit_received", "unit_code", "received_on"),
+        # Supervisors' search (engine/search.py, migration 0006).
+        Index("ix_petitions_received_cover", "received_on", "id",
+              postgresql_include=["instance_id", "petition_type", "field", "unit_code",
+                                  "search_text"]),
+        Index("ix_petitions_field_received", "field", "received_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,14 @@ import engine.models  # noqa: F401  (registers the tables on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata
+# PostgreSQL-only indexes made by hand in migrations (trigram, covering): not in the models, so
+# autogenerate must not propose dropping them.
+PG_ONLY_INDEXES = {"ix_process_instances_id_cover", "ix_process_instances_status_id",
+                   "ix_petitions_search_trgm"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "index" and reflected and name in PG_ONLY_INDEXES)
 
 
 def run_migrations_offline() -> None:
@@ -30,7 +38,7 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds tables there.
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,59 @@
+"""Inputs of the supervision pages (query strings and the unsealing form)."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+
+from engine.petition_file import STATUS_LABELS, TYPE_LABELS
+from engine.reports import PERIOD_KINDS
+from engine.search import MAX_QUERY_CHARS, OVERDUE_CHOICES
+
+
+class _Query(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def drop_empty(self, data, **kwargs):
+        return {k: v.strip() for k, v in data.items() if isinstance(v, str) and v.strip()}
+
+
+class SearchQuery(_Query):
+    """Query string of /supervision/search; empty values mean "any"."""
+
+    q = fields.String(load_default=None, validate=validate.Length(max=MAX_QUERY_CHARS))
+    type = fields.String(load_default=None, validate=validate.OneOf(list(TYPE_LABELS)))
+    field = fields.String(load_default=None, validate=validate.Length(max=30))
+    unit = fields.String(load_default=None, validate=validate.Length(max=100))
+    status = fields.String(load_default=None, validate=validate.OneOf(list(STATUS_LABELS)))
+    assignee = fields.String(load_default=None, validate=validate.Length(max=200))
+    received_from = fields.Date(load_default=None)
+    received_to = fields.Date(load_default=None)
+    active_from = fields.Date(load_default=None)
+    active_to = fields.Date(load_default=None)
+    overdue = fields.String(load_default=None, validate=validate.OneOf(list(OVERDUE_CHOICES)))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+
+class HistoryQuery(_Query):
+    """Event-log filters and the "as of" event number of /supervision/instances/<id>."""
+
+    type = fields.String(load_default=None, validate=validate.Length(max=50))
+    actor = fields.String(load_default=None, validate=validate.Length(max=200))
+    date_from = fields.Date(load_default=None)
+    date_to = fields.Date(load_default=None)
+    as_of = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10_000_000))
+
+
+class ReportQuery(_Query):
+    """Unit and period of /supervision/reports."""
+
+    unit = fields.String(load_default=None, validate=validate.Length(max=100))
+    kind = fields.String(load_default=None, validate=validate.OneOf(list(PERIOD_KINDS)))
+    year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
+    index = fields.Integer(load_default=1, validate=validate.Range(min=1, max=12))
+
+
+class UnsealForm(_Query):
+    """The reason is checked by the engine (engine.petitions.senders): one rule, one message."""
+
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))

@@ -1,0 +1,191 @@
+"""Routes of the supervision blueprint. Read-only pages carrying personal data: never cached."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from engine import case_export, history, petitions, reports, search
+from engine.errors import InvalidInput
+from engine.working_days import VN_TZ
+from webapp.engine_access import current_actor, engine_ctx
+from webapp.supervision import bp
+from webapp.supervision.schemas import HistoryQuery, ReportQuery, SearchQuery, UnsealForm
+
+SUPERVISING_ROLES = ("supervisor",)  # administrators pass too (roles_required semantics)
+
+
+@bp.before_request
+def supervisors_only():
+    """Every route of the blueprint: supervisors and administrators, nobody else (403)."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.has_any(*SUPERVISING_ROLES):
+        abort(403)
+    return None
+
+
+@bp.after_request
+def no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def _load(schema, data) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as err:
+        fields = ", ".join(sorted(err.messages))
+        raise InvalidInput(_("Tham số không hợp lệ: %(fields)s", fields=fields)) from None
+
+
+@bp.get("/")
+def dashboard():
+    """Counts by type, field, status and unit; on-time rates; overdue steps and escalations."""
+    data = reports.dashboard(engine_ctx())
+    charts = {
+        "type": _chart(data["by_type"]), "field": _chart(data["by_field"]),
+        "status": _chart(data["by_status"]), "unit": _chart(data["by_unit"]),
+        "on_time_units": {"labels": [u["name"] for u in data["on_time_units"]],
+                          "values": [u["rate"] for u in data["on_time_units"]]},
+    }
+    return render_template("supervision/dashboard.html", data=data,
+                           charts={k: json.dumps(v, ensure_ascii=False) for k, v in charts.items()})
+
+
+def _chart(pairs) -> dict:
+    return {"labels": [label for label, _count in pairs], "values": [count for _label, count in pairs]}
+
+
+@bp.get("/search")
+def search_page():
+    """Search petitions and instances; a row links to the instance's history."""
+    form = _load(SearchQuery(), request.args)
+    filters = search.SearchFilters(
+        q=form["q"], petition_type=form["type"], field=form["field"], unit_code=form["unit"],
+        status=form["status"], assignee=form["assignee"], received_from=form["received_from"],
+        received_to=form["received_to"], active_from=form["active_from"],
+        active_to=form["active_to"], overdue=form["overdue"], page=form["page"])
+    searched = any(v for k, v in form.items() if k != "page")
+    result = search.search(engine_ctx(), filters)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("supervision/search.html", result=result, form=form, args=args,
+                           choices=search.choices(engine_ctx()), searched=searched)
+
+
+def _history_page(instance_id: int, *, revealed: list[dict] | None = None):
+    query = _load(HistoryQuery(), request.args)
+    filters = history.EventFilter(event_type=query["type"], actor=query["actor"],
+                                  date_from=query["date_from"], date_to=query["date_to"])
+    data = history.history(engine_ctx(), instance_id, filters=filters, as_of=query["as_of"])
+    petition = data["petition"]
+    senders = revealed
+    if senders is None and petition:
+        senders = petitions.senders(engine_ctx(), petition["id"], current_actor())
+    markers = {f["index"]: json.dumps(f["markers"]) for f in data["diagram"]["files"]}
+    # bpmn-js 18 renders under the app's strict CSP (no inline style or script needed).
+    return render_template(
+        "supervision/history.html", data=data, query=query, senders=senders or [],
+        revealed=revealed is not None, markers=markers,
+        can_unseal=bool(petition and petition["sealed"] and revealed is None
+                        and petitions.can_read_identity(current_actor())),
+        filtered=any(query[k] for k in ("type", "actor", "date_from", "date_to")))
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance_history(instance_id: int):
+    """The diagram with the path taken, the event log, the state as of an event, verification."""
+    return _history_page(instance_id)
+
+
+@bp.post("/instances/<int:instance_id>/identity")
+def unseal(instance_id: int):
+    """Show a sealed identity for this one response; a reason is required, the engine audits it."""
+    form = _load(UnsealForm(), request.form)
+    data = history.history(engine_ctx(), instance_id)
+    if not data["petition"]:
+        abort(404)
+    revealed = petitions.senders(engine_ctx(), data["petition"]["id"], current_actor(),
+                                 reason=form["reason"])
+    return _history_page(instance_id, revealed=revealed)
+
+
+@bp.get("/instances/<int:instance_id>/diagram/<int:index>.bpmn")
+def diagram(instance_id: int, index: int):
+    """One BPMN file of the instance's own deployed version, for the viewer."""
+    text = history.diagram_xml(engine_ctx(), instance_id, index)
+    response = Response(text, mimetype="application/xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/instances/<int:instance_id>/export.docx")
+def export_case(instance_id: int):
+    """The case file for inspectors (Word): history, documents, the chain's head hash."""
+    case = case_export.case_file(engine_ctx(), instance_id)
+    name = (case["petition"]["number"] if case["petition"] else f"ho-so-{instance_id}")
+    response = Response(case_export.to_docx(case), mimetype=case_export.DOCX_TYPE)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="ho-so-vu-viec-{_safe_name(name)}.docx"')
+    return response
+
+
+def _report_params():
+    query = _load(ReportQuery(), request.args)
+    today = engine_ctx().clock.now().astimezone(VN_TZ).date()
+    kind = query["kind"] or "month"
+    year = query["year"] or today.year
+    index = query["index"] if query["kind"] else today.month
+    try:
+        period = reports.period(kind, year, index)
+    except ValueError as err:
+        raise InvalidInput(_("Kỳ báo cáo không hợp lệ: %(reason)s", reason=str(err))) from None
+    return query, period
+
+
+@bp.get("/reports")
+def reports_page():
+    """A periodic report for a unit and a period, with how each figure is computed."""
+    query, period = _report_params()
+    report = reports.build(engine_ctx(), period, query["unit"]) if query["kind"] else None
+    return render_template("supervision/reports.html", report=report, query=query, period=period,
+                           kinds=reports.PERIOD_KINDS, units=search.choices(engine_ctx())["unit"],
+                           years=_years())
+
+
+@bp.get("/reports.xlsx")
+def report_xlsx():
+    """The same report as an Excel workbook (openpyxl)."""
+    query, period = _report_params()
+    report = reports.build(engine_ctx(), period, query["unit"])
+    response = Response(reports.to_xlsx(report), mimetype=(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    unit = _safe_name(query["unit"] or "tat-ca")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="bao-cao-{period.kind}-{period.year}-{period.index}-{unit}.xlsx"')
+    return response
+
+
+def _years() -> list[int]:
+    this_year = engine_ctx().clock.now().astimezone(VN_TZ).year
+    return list(range(this_year, this_year - 6, -1))
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text)[:80] or "x"
+
+
+@bp.app_template_filter("sv_when")
+def sv_when(value) -> str:
+    """dd/mm/yyyy for a date, dd/mm/yyyy HH:MM for a datetime (already in Vietnam time)."""
+    if value is None:
+        return "—"
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value.strftime("%d/%m/%Y")
+    return value.strftime("%d/%m/%Y %H:%M")
