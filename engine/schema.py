@@ -7,6 +7,15 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL-only indexes made by hand in migrations (trigram, covering): not in the models, so
+# autogenerate must not propose dropping them.
+PG_ONLY_INDEXES = {"ix_process_instances_id_cover", "ix_process_instances_status_id",
+                   "ix_petitions_search_trgm"}
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: leave the hand-made PostgreSQL-only indexes out of comparisons."""
+    return not (type_ == "index" and reflected and name in PG_ONLY_INDEXES)
 
 
 def alembic_config(url: str) -> Config:

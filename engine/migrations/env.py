@@ -3,18 +3,11 @@ from alembic import context
 from sqlalchemy import pool
 
 from engine.database import Base, make_engine
+from engine.schema import include_object
 import engine.models  # noqa: F401  (registers the tables on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata
-# PostgreSQL-only indexes made by hand in migrations (trigram, covering): not in the models, so
-# autogenerate must not propose dropping them.
-PG_ONLY_INDEXES = {"ix_process_instances_id_cover", "ix_process_instances_status_id",
-                   "ix_petitions_search_trgm"}
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    return not (type_ == "index" and reflected and name in PG_ONLY_INDEXES)
 
 
 def run_migrations_offline() -> None:
