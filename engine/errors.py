@@ -56,8 +56,8 @@ class DeploymentError(EngineError):
         self.line = line
         where = [part for part in (
             file_name,
-            f"element '{element_id}'" if element_id else None,
-            f"line {line}" if line else None,
+            f"phần tử '{element_id}'" if element_id else None,
+            f"dòng {line}" if line else None,
         ) if part]
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 

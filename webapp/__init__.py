@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -67,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = gettext
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: session.get("lang", "vi"))
     limiter.init_app(app)

@@ -33,37 +33,40 @@ def _make_parser() -> etree.XMLParser:
 def parse_xml(content: bytes, file_name: str) -> etree._ElementTree:
     """Parse ``content`` (UTF-8 XML, at most MAX_FILE_BYTES) into a tree, or raise DeploymentError."""
     if not isinstance(content, (bytes, bytearray)):
-        raise DeploymentError("file content must be bytes", file_name=file_name)
+        raise DeploymentError("nội dung tệp phải ở dạng bytes", file_name=file_name)
     content = bytes(content)
     if len(content) > MAX_FILE_BYTES:
         raise DeploymentError(
-            f"file is too large ({len(content)} bytes; the limit is {MAX_FILE_BYTES} bytes)",
+            f"tệp quá lớn ({len(content)} byte; giới hạn là {MAX_FILE_BYTES} byte)",
             file_name=file_name)
     if not content.strip():
-        raise DeploymentError("file is empty", file_name=file_name)
+        raise DeploymentError("tệp rỗng", file_name=file_name)
     try:
         content.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DeploymentError(f"file is not valid UTF-8 (byte {exc.start})", file_name=file_name,
-                              line=_line_of(content, exc.start)) from None
+        raise DeploymentError(f"tệp không phải UTF-8 hợp lệ (byte thứ {exc.start})",
+                              file_name=file_name, line=_line_of(content, exc.start)) from None
     declared = _XML_DECL_ENCODING.match(content.lstrip(b"\xef\xbb\xbf"))
     if declared and declared.group(1).decode("ascii").lower() not in _UTF8_NAMES:
         raise DeploymentError(
-            f"declared encoding {declared.group(1).decode('ascii')!r} is not allowed; use UTF-8",
+            f"không chấp nhận bảng mã khai báo (encoding) {declared.group(1).decode('ascii')!r}; "
+            "hãy dùng UTF-8",
             file_name=file_name, line=1)
     found = _FORBIDDEN_MARKUP.search(content)
     if found:
         kind = found.group(1).decode("ascii").upper()
-        raise DeploymentError(f"<!{kind}> declarations are not allowed (DTDs and entities are refused)",
+        raise DeploymentError(f"không được phép khai báo <!{kind}> "
+                              "(DTD và thực thể đều bị từ chối)",
                               file_name=file_name, line=_line_of(content, found.start()))
     try:
         root = etree.fromstring(content, _make_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if isinstance(exc.lineno, int) and exc.lineno > 0 else None
         message = exc.msg or str(exc)
-        raise DeploymentError(f"malformed XML: {message}", file_name=file_name, line=line) from None
+        raise DeploymentError(f"XML không đúng cú pháp: {message}", file_name=file_name,
+                              line=line) from None
     tree = root.getroottree()
     # Defence in depth: the byte scan above should make this unreachable.
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise DeploymentError("DOCTYPE declarations are not allowed", file_name=file_name)
+        raise DeploymentError("không được phép khai báo DOCTYPE", file_name=file_name)
     return tree

@@ -108,7 +108,8 @@ def _library_errors(trees: Mapping[str, etree._ElementTree], file_name: str | No
     except DeploymentError:
         raise
     except ValidationException as exc:
-        message = _readable(" ".join([str(exc.args[0]) if exc.args else "invalid diagram", *exc.notes]))
+        message = _readable(" ".join([str(exc.args[0]) if exc.args else "sơ đồ không hợp lệ",
+                                      *exc.notes]))
         file_name = exc.file_name or file_name
         element_id = exc.id or None
         line = exc.line_number if isinstance(exc.line_number, int) and exc.line_number else None
@@ -122,7 +123,7 @@ def _library_errors(trees: Mapping[str, etree._ElementTree], file_name: str | No
         raise DeploymentError(message, file_name=file_name, element_id=element_id,
                               line=line) from None
     except Exception as exc:  # noqa: BLE001 - the library raises bare KeyError/IndexError/...
-        raise DeploymentError(f"the diagram could not be parsed ({type(exc).__name__}: {exc})",
+        raise DeploymentError(f"không phân tích được sơ đồ ({type(exc).__name__}: {exc})",
                               file_name=file_name) from None
 
 
@@ -130,18 +131,20 @@ def _add_dmn(parser: SpiffBpmnParser, tree: etree._ElementTree, name: str) -> No
     root = tree.getroot()
     namespace = etree.QName(root).namespace
     if namespace not in SUPPORTED_DMN or etree.QName(root).localname != "definitions":
-        raise _fail(f"not a supported DMN document (root {root.tag}); use DMN 1.3 "
+        raise _fail(f"không phải tài liệu DMN được hỗ trợ (phần tử gốc {root.tag}); "
+                    "hãy dùng DMN 1.3 "
                     f"({', '.join(sorted(SUPPORTED_DMN))})", name, root)
     if (root.nsmap.get(None) or root.nsmap.get("dmn")) != namespace:
-        raise _fail("the DMN namespace must be the default namespace or use the prefix 'dmn'",
-                    name, root)
+        raise _fail("không gian tên (namespace) DMN phải là không gian tên mặc định hoặc dùng "
+                    "tiền tố 'dmn'", name, root)
     decisions = root.findall(f"{{{namespace}}}decision")
     if len(decisions) != 1 or len(decisions[0].findall(f"{{{namespace}}}decisionTable")) != 1:
-        raise _fail("a DMN file must hold exactly one decision with exactly one decision table",
+        raise _fail("mỗi tệp DMN phải có đúng một quyết định (decision) với đúng một bảng quyết "
+                    "định (decisionTable)",
                     name, decisions[1] if len(decisions) > 1 else (decisions or [root])[0])
     decision_id = decisions[0].get("id")
     if decision_id in parser.dmn_parsers:
-        raise _fail(f"duplicate decision id {decision_id!r}", name, decisions[0])
+        raise _fail(f"mã quyết định (decision id) {decision_id!r} bị trùng", name, decisions[0])
     parser.add_dmn_xml(root, filename=name)
     parser.dmn_parsers[decision_id].parse()  # parsed lazily by the library: parse every table now
 
@@ -150,33 +153,35 @@ def _check_bpmn_structure(tree: etree._ElementTree, name: str, user_tasks: dict[
     """Process ids, placement of petitions:* extensions, unique user-task ids, non-empty scripts."""
     for process in tree.iter(_B + "process"):
         if not (process.get("id") or "").strip():
-            raise DeploymentError("bpmn:process has no id", file_name=name, line=process.sourceline)
+            raise DeploymentError("bpmn:process không có id", file_name=name,
+                                  line=process.sourceline)
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
         for attr in element.attrib:
             if attr.startswith(f"{{{PETITIONS_NS}}}") and (attr, element.tag) not in (
                     (ROLE_ATTR, _B + "lane"), (UNIT_ATTR, _B + "userTask")):
-                raise _fail(f"attribute petitions:{etree.QName(attr).localname} is not allowed on "
-                            f"{etree.QName(element).localname}", name, element)
+                raise _fail(f"không được dùng thuộc tính petitions:{etree.QName(attr).localname} "
+                            f"trên {etree.QName(element).localname}", name, element)
         if etree.QName(element).namespace == PETITIONS_NS:
             parent = element.getparent()
             allowed = {FORM_TAG: _B + "extensionElements", FIELD_TAG: FORM_TAG, CHOICE_TAG: FIELD_TAG}
             grandparent = parent.getparent() if parent is not None else None
             if element.tag not in allowed or parent is None or parent.tag != allowed[element.tag] or (
                     element.tag == FORM_TAG and getattr(grandparent, "tag", None) != _B + "userTask"):
-                raise _fail(f"petitions:{etree.QName(element).localname} is not allowed here",
-                            name, element)
+                raise _fail(f"không được đặt petitions:{etree.QName(element).localname} "
+                            "ở vị trí này", name, element)
         if element.tag == _B + "userTask":
             task_id = element.get("id")
             if task_id in user_tasks:
-                raise _fail(f"user task id {task_id!r} is also used in {user_tasks[task_id]}; "
-                            "user task ids must be unique in a bundle", name, element)
+                raise _fail(f"mã công việc userTask {task_id!r} đã được dùng trong "
+                            f"{user_tasks[task_id]}; mã userTask phải là duy nhất trong bộ tệp",
+                            name, element)
             user_tasks[task_id] = name
         if element.tag == _B + "scriptTask":
             script = element.find(_B + "script")
             if script is None or not (script.text or "").strip():
-                raise _fail("script task has no script", name, element)
+                raise _fail("công việc scriptTask không có mã lệnh (script)", name, element)
 
 
 def _check_call_targets(trees: Mapping[str, etree._ElementTree], parser: SpiffBpmnParser) -> None:
@@ -184,7 +189,7 @@ def _check_call_targets(trees: Mapping[str, etree._ElementTree], parser: SpiffBp
         for call in tree.iter(_B + "callActivity"):
             target = call.get("calledElement")
             if not target or parser.get_process_parser(target) is None:
-                raise _fail(f"call activity refers to unknown process {target!r}", name, call)
+                raise _fail(f"callActivity gọi đến quy trình không tồn tại {target!r}", name, call)
 
 
 def _check_code(source: str | None, mode: str, element: etree._Element, name: str,
@@ -193,7 +198,7 @@ def _check_code(source: str | None, mode: str, element: etree._Element, name: st
         check_source(prefix + source, mode)
     except ScriptRejected as exc:
         line = element.sourceline + (exc.line - 1 if exc.line else 0)
-        raise _fail(f"{what} rejected: {exc.message}", name, element, line) from None
+        raise _fail(f"{what} bị từ chối: {exc.message}", name, element, line) from None
 
 
 def _check_dmn_entry(text: str, element: etree._Element, name: str) -> None:
@@ -206,10 +211,11 @@ def _check_dmn_entry(text: str, element: etree._Element, name: str) -> None:
     except SyntaxError:
         if text[:1].isalnum() or text[:1] == "_":
             # The engine glues the input expression to the entry with no space: 'kindin (..)'.
-            raise _fail(f"DMN input entry {text!r} must start with an operator, a space or use '?' "
-                        "(e.g. '? in (\"a\", \"b\")')", name, element) from None
+            raise _fail(f"ô đầu vào DMN (inputEntry) {text!r} phải bắt đầu bằng một toán tử, một "
+                        "dấu cách hoặc dùng '?' (ví dụ: '? in (\"a\", \"b\")')", name,
+                        element) from None
         prefix = "dmninputexpr "  # the engine prepends the input expression: 'amount < 5'
-    _check_code(text, "eval", element, name, "DMN input entry", prefix)
+    _check_code(text, "eval", element, name, "ô đầu vào DMN (inputEntry)", prefix)
 
 
 def _check_all_code(tree: etree._ElementTree, name: str) -> None:
@@ -218,13 +224,13 @@ def _check_all_code(tree: etree._ElementTree, name: str) -> None:
             continue
         text = element.text if element.text and element.text.strip() else None
         if element.tag in EXEC_TAGS and text:
-            _check_code(text, "exec", element, name, f"{etree.QName(element).localname}")
+            _check_code(text, "exec", element, name, f"mã lệnh {etree.QName(element).localname}")
         elif element.tag in EVAL_TAGS and text:
-            _check_code(text, "eval", element, name, f"{etree.QName(element).localname} expression")
+            _check_code(text, "eval", element, name, f"biểu thức {etree.QName(element).localname}")
         elif element.tag == _S + "parameter" and element.get("value") is not None:
-            _check_code(element.get("value"), "eval", element, name, "service parameter")
+            _check_code(element.get("value"), "eval", element, name, "tham số dịch vụ")
         elif element.tag == _B + "userTask" and element.get(UNIT_ATTR) is not None:
-            _check_code(element.get(UNIT_ATTR), "eval", element, name, "petitions:unit expression")
+            _check_code(element.get(UNIT_ATTR), "eval", element, name, "biểu thức petitions:unit")
         elif etree.QName(element).namespace in DMN_NAMESPACES and etree.QName(element).localname == "text":
             parent = etree.QName(element.getparent()).localname
             if text is None or (parent == "inputEntry" and text.strip() == "-"):
@@ -232,7 +238,7 @@ def _check_all_code(tree: etree._ElementTree, name: str) -> None:
             if parent == "inputEntry":
                 _check_dmn_entry(text, element, name)
             elif parent in ("inputExpression", "outputEntry"):
-                _check_code(text, "eval", element, name, f"DMN {parent}")
+                _check_code(text, "eval", element, name, f"biểu thức DMN {parent}")
 
 
 def _lane_roles(trees: Mapping[str, etree._ElementTree]) -> dict[str, str]:
@@ -244,16 +250,17 @@ def _lane_roles(trees: Mapping[str, etree._ElementTree]) -> dict[str, str]:
             human = any(ids.get(ref) is not None and ids[ref].tag in HUMAN_TASKS for ref in refs)
             role, lane_name = lane.get(ROLE_ATTR), lane.get("name")
             if role is None and human:
-                raise _fail(f"lane {lane_name or lane.get('id')!r} holds user tasks but has no "
-                            "petitions:role", name, lane)
+                raise _fail(f"làn {lane_name or lane.get('id')!r} chứa công việc của người dùng "
+                            "nhưng không có petitions:role", name, lane)
             if role is None:
                 continue
             if role not in ROLES:
-                raise _fail(f"unknown role {role!r} (allowed: {', '.join(ROLES)})", name, lane)
+                raise _fail(f"vai trò {role!r} không tồn tại "
+                            f"(các vai trò hợp lệ: {', '.join(ROLES)})", name, lane)
             if not (lane_name or "").strip():
-                raise _fail("a lane with a petitions:role needs a name", name, lane)
+                raise _fail("làn có petitions:role phải có tên (name)", name, lane)
             if roles.get(lane_name, role) != role:
-                raise _fail(f"lane name {lane_name!r} is mapped to two roles "
+                raise _fail(f"tên làn {lane_name!r} được gán cho hai vai trò khác nhau "
                             f"({roles[lane_name]}, {role})", name, lane)
             roles[lane_name] = role
     return roles
@@ -275,9 +282,9 @@ def _forms_and_units(trees: Mapping[str, etree._ElementTree]) -> tuple[dict, dic
 def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
     """Validate a bundle (file name -> content) or raise DeploymentError; never runs diagram code."""
     if not files:
-        raise DeploymentError("the bundle contains no file")
+        raise DeploymentError("bộ tệp không có tệp nào")
     if len(files) > MAX_BUNDLE_FILES:
-        raise DeploymentError(f"too many files in the bundle (limit {MAX_BUNDLE_FILES})")
+        raise DeploymentError(f"bộ tệp có quá nhiều tệp (tối đa {MAX_BUNDLE_FILES} tệp)")
     texts: dict[str, str] = {}
     bpmn_trees: dict[str, etree._ElementTree] = {}
     all_trees: dict[str, etree._ElementTree] = {}
@@ -287,8 +294,8 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
     for name, content in files.items():
         if not isinstance(name, str) or not _SAFE_NAME.match(name) or name.startswith(".") \
                 or ".." in name.split("/"):
-            raise DeploymentError("file names must end in .bpmn or .dmn; folders only as "
-                                  "relative names without '..'",
+            raise DeploymentError("tên tệp phải có đuôi .bpmn hoặc .dmn; thư mục chỉ được ghi "
+                                  "dưới dạng đường dẫn tương đối, không có '..'",
                                   file_name=str(name))
         tree = parse_xml(content, name)
         texts[name] = bytes(content).decode("utf-8")
@@ -304,7 +311,7 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
     process_ids = [pid for pid in parser.get_process_ids()
                    if parser.get_process_parser(pid).node.get("isExecutable") == "true"]
     if not process_ids:
-        raise DeploymentError("the bundle has no executable process (isExecutable=\"true\")")
+        raise DeploymentError("bộ tệp không có quy trình thực thi được (isExecutable=\"true\")")
     _check_call_targets(bpmn_trees, parser)
     for name, tree in all_trees.items():
         _check_all_code(tree, name)

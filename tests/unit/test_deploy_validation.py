@@ -88,7 +88,7 @@ def test_valid_bundle_runs_on_the_restricted_engine():
 
 # (fixture, element id, marker for the line (None: no line), words the message must contain)
 HOSTILE_CASES = [
-    ("malformed.bpmn", None, "</bpmn:process>", "malformed XML"),
+    ("malformed.bpmn", None, "</bpmn:process>", "XML không đúng cú pháp"),
     ("xxe.bpmn", None, "<!DOCTYPE", "DOCTYPE"),
     ("billion_laughs.bpmn", None, "<!DOCTYPE", "DOCTYPE"),
     ("doctype.bpmn", None, "<!DOCTYPE", "DOCTYPE"),
@@ -98,7 +98,7 @@ HOSTILE_CASES = [
     ("script_subclasses.bpmn", "evil", "__subclasses__", "__"),
     ("condition_dunder.bpmn", "f_yes", "conditionExpression", "__"),
     ("timer_import.bpmn", "wait_def", "timeDuration", "__import__"),
-    ("missing_process_id.bpmn", None, "<bpmn:process", "no id"),
+    ("missing_process_id.bpmn", None, "<bpmn:process", "không có id"),
     ("unknown_element.bpmn", "beam_me_up", "teleportTask", "bpmn:teleportTask"),
     ("unknown_field_type.bpmn", "pick_colour", 'type="color"', "unknown type 'color'"),
     ("lane_without_role.bpmn", "lane_nobody", '<bpmn:lane id="lane_nobody"', "petitions:role"),
@@ -160,7 +160,7 @@ def test_dmn_input_entry_glued_to_the_input_is_refused():
     ({"prescript": "import subprocess"}, "prescripted", "preScript", "import"),
     ({"prescript": "x = ("}, "prescripted", "preScript", "SyntaxError"),
     ({"unit": "__import__('os')"}, "prescripted", 'id="prescripted"', "petitions:unit"),
-    ({"parameter": "().__class__"}, "phone", 'id="phone"', "service parameter"),
+    ({"parameter": "().__class__"}, "phone", 'id="phone"', "tham số dịch vụ"),
 ])
 def test_code_in_extensions_is_checked(kwargs, element_id, marker, words):
     content = extension_code(**kwargs)
@@ -179,12 +179,12 @@ def test_extension_code_template_is_valid_when_harmless():
 
 def test_bundle_without_executable_process_is_refused():
     error = refused({"not_executable.bpmn": (HOSTILE / "not_executable.bpmn").read_bytes()})
-    assert "no executable process" in str(error)
+    assert "không có quy trình thực thi được" in str(error)
 
 
 def test_process_without_is_executable_is_not_executable():
     content = (HOSTILE / "not_executable.bpmn").read_bytes().replace(b' isExecutable="false"', b"")
-    assert "no executable process" in str(refused({"implicit.bpmn": content}))
+    assert "không có quy trình thực thi được" in str(refused({"implicit.bpmn": content}))
 
 
 def test_business_rule_task_without_its_decision_is_refused():
@@ -214,11 +214,12 @@ def test_call_activity_to_unknown_process_is_refused():
 
 
 @pytest.mark.parametrize("change, words", [
-    ((b'petitions:role="head_of_unit"', b'petitions:role="boss"'), "unknown role 'boss'"),
-    ((b'<bpmn:laneSet', b'<bpmn:laneSet petitions:role="supervisor"'), "not allowed on laneSet"),
+    ((b'petitions:role="head_of_unit"', b'petitions:role="boss"'), "vai trò 'boss' không tồn tại"),
+    ((b'<bpmn:laneSet', b'<bpmn:laneSet petitions:role="supervisor"'),
+     "không được dùng thuộc tính petitions:role trên laneSet"),
     ((b'<bpmn:lane id="lane_head" name="Th\xe1\xbb\xa7 tr\xc6\xb0\xe1\xbb\x9fng \xc4\x91\xc6\xa1n v\xe1\xbb\x8b"',
       b'<bpmn:lane id="lane_head" name="C\xc3\xa1n b\xe1\xbb\x99 ti\xe1\xba\xbfp d\xc3\xa2n"'),
-     "two roles"),
+     "hai vai trò"),
 ])
 def test_lane_and_extension_mistakes_are_refused(change, words):
     content = read(INTAKE).replace(*change)
@@ -228,13 +229,13 @@ def test_lane_and_extension_mistakes_are_refused(change, words):
 
 
 @pytest.mark.parametrize("files, words", [
-    ({}, "no file"),
-    ({"intake.xml": b"<a/>"}, "must end in .bpmn or .dmn"),
-    ({"../intake.bpmn": b"<a/>"}, "must end in .bpmn or .dmn"),
-    ({"a.dmn": read(INTAKE)}, "not a supported DMN document"),
+    ({}, "không có tệp nào"),
+    ({"intake.xml": b"<a/>"}, "phải có đuôi .bpmn hoặc .dmn"),
+    ({"../intake.bpmn": b"<a/>"}, "phải có đuôi .bpmn hoặc .dmn"),
+    ({"a.dmn": read(INTAKE)}, "không phải tài liệu DMN được hỗ trợ"),
     ({"a.bpmn": read(INTAKE), "c.dmn": read(DMN).replace(
         b"https://www.omg.org/spec/DMN/20191111/MODEL/", b"http://www.omg.org/spec/DMN/20180521/MODEL/")},
-     "use DMN 1.3"),
+     "hãy dùng DMN 1.3"),
     ({"a.bpmn": read(DMN)}, "validation root"),
 ])
 def test_bad_files_are_refused(files, words):
@@ -252,11 +253,11 @@ def test_library_exceptions_never_escape(monkeypatch):
 # ------------------------------------------------------------------ safe_xml
 
 @pytest.mark.parametrize("content, words, line", [
-    (b"<a>\n<b></a>", "malformed XML", 2),
-    (b"", "empty", None),
+    (b"<a>\n<b></a>", "XML không đúng cú pháp", 2),
+    (b"", "tệp rỗng", None),
     ("<a>\nđ</a>".encode("utf-16"), "UTF-8", 1),
     (b"<a>\n\xff</a>", "UTF-8", 2),
-    (b'<?xml version="1.0" encoding="ISO-8859-1"?><a/>', "encoding", 1),
+    (b'<?xml version="1.0" encoding="ISO-8859-1"?><a/>', "bảng mã khai báo (encoding)", 1),
     (b"<a/>\n<!-- <!ENTITY x 'y'> -->", "<!ENTITY>", 2),
     (b"<?xml version='1.0'?>\n<!doctype a><a/>", "<!DOCTYPE>", 2),
 ], ids=["malformed", "empty", "utf16", "latin1-byte", "declared-latin1", "entity-in-comment",
@@ -269,7 +270,7 @@ def test_parse_xml_refusals(content, words, line):
 
 
 def test_parse_xml_refuses_large_files_and_keeps_comments():
-    with pytest.raises(DeploymentError, match="too large"):
+    with pytest.raises(DeploymentError, match="tệp quá lớn"):
         parse_xml(b"<a>" + b" " * MAX_FILE_BYTES + b"</a>", "big.bpmn")
     tree = parse_xml("<a><!-- ghi chú --><b id='x'>đơn</b></a>".encode(), "ok.bpmn")
     assert tree.getroot().find("b").text == "đơn" and len(tree.getroot()) == 2

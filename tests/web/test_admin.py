@@ -160,7 +160,7 @@ def test_validate_runs_exactly_the_deploy_validation(client, login, engine_ctx):
     # Alone, the intake diagram's call activities do not resolve: the same error as a deploy.
     alone = client.post("/admin/processes/validate", headers=headers,
                         json={"xml": xml, "file": "petition_intake.bpmn"}).get_json()
-    assert not alone["ok"] and "unknown process" in alone["errors"][0]["message"]
+    assert not alone["ok"] and "quy trình không tồn tại" in alone["errors"][0]["message"]
     broken = xml.replace("many_signers = signers &gt;= 5", "many_signers = ().__class__")
     result = client.post("/admin/processes/validate", headers=headers,
                          json={"xml": broken, "key": KEY, "version": 1, "file": MAIN}).get_json()
@@ -219,7 +219,7 @@ def test_deploy_an_edited_diagram_as_a_new_version(client, login, engine_ctx):
     bad = client.post(url, headers=headers, json={"xml": edited.replace(
         'petitions:role="head_of_unit"', 'petitions:role="king"'), "file": MAIN})
     assert bad.status_code == 422
-    assert "unknown role 'king'" in bad.get_json()["errors"][0]["message"]
+    assert "vai trò 'king' không tồn tại" in bad.get_json()["errors"][0]["message"]
     assert bad.get_json()["errors"][0]["element_id"] == "Lane_head"
     assert client.post(url, headers=headers, json={"xml": edited, "file": "x.bpmn"}).status_code == 400
     # Renaming the process id would silently create another process: refused.
@@ -290,19 +290,19 @@ def test_upload_deploys_through_the_same_validation(client, login, engine_ctx):
 
 
 @pytest.mark.parametrize("name, expected", [
-    ("malformed.bpmn", "malformed XML: Opening and ending tag mismatch"),
-    ("xxe.bpmn", "<!DOCTYPE> declarations are not allowed"),
-    ("billion_laughs.bpmn", "<!DOCTYPE> declarations are not allowed"),
-    ("doctype.bpmn", "<!DOCTYPE> declarations are not allowed"),
-    ("script_subclasses.bpmn", "script rejected"),
-    ("script_dunder_import.bpmn", "script rejected"),
-    ("script_open.bpmn", "script rejected"),
-    ("condition_dunder.bpmn", "conditionExpression expression rejected"),
-    ("timer_import.bpmn", "timeDuration expression rejected"),
+    ("malformed.bpmn", "XML không đúng cú pháp: Opening and ending tag mismatch"),
+    ("xxe.bpmn", "không được phép khai báo <!DOCTYPE>"),
+    ("billion_laughs.bpmn", "không được phép khai báo <!DOCTYPE>"),
+    ("doctype.bpmn", "không được phép khai báo <!DOCTYPE>"),
+    ("script_subclasses.bpmn", "mã lệnh script bị từ chối"),
+    ("script_dunder_import.bpmn", "mã lệnh script bị từ chối"),
+    ("script_open.bpmn", "mã lệnh script bị từ chối"),
+    ("condition_dunder.bpmn", "biểu thức conditionExpression bị từ chối"),
+    ("timer_import.bpmn", "biểu thức timeDuration bị từ chối"),
     ("unknown_element.bpmn", "bpmn:teleportTask"),
-    ("missing_process_id.bpmn", "bpmn:process has no id"),
-    ("not_executable.bpmn", "no executable process"),
-    ("lane_without_role.bpmn", "has no petitions:role"),
+    ("missing_process_id.bpmn", "bpmn:process không có id"),
+    ("not_executable.bpmn", "không có quy trình thực thi được"),
+    ("lane_without_role.bpmn", "không có petitions:role"),
     ("unknown_field_type.bpmn", "unknown type 'color'"),
 ])
 def test_hostile_or_broken_uploads_are_refused_and_change_nothing(client, login, engine_ctx,

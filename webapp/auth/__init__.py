@@ -44,7 +44,10 @@ def login():
         if actor is None:
             error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
         else:
-            session.clear()  # a fresh session on login (no fixation)
+            lang = session.get("lang")
+            session.clear()  # a fresh session on login (no fixation); the language choice stays
+            if lang:
+                session["lang"] = lang
             names = users.display_names(engine_ctx(), [actor.username])
             login_user(WebUser(actor, names.get(actor.username, actor.username)))
             return redirect(_safe_next(request.args.get("next")))
