@@ -11,6 +11,9 @@ ensure_frontend
 
 export PETITIONS_DATA_DIR="${PETITIONS_DATA_DIR:-$PWD/var}"
 PORT="${PORT:-8000}"
+# Served over plain HTTP on 127.0.0.1 only: Secure cookies would not be sent back. Behind HTTPS in
+# production, leave SECURE_COOKIES at its default (1).
+export SECURE_COOKIES="${SECURE_COOKIES:-0}"
 
 petitions db upgrade
 if find processes -name '*.bpmn' -print -quit | grep -q .; then
