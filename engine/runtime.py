@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from engine import audit, human_tasks, timers
 from engine.audit import PendingEvent
@@ -56,7 +57,10 @@ def find_task(workflow: BpmnWorkflow, guid: str):
 
 
 def load_definition(uow: "UnitOfWork", definition_id: int) -> ProcessDefinition:
-    definition = uow.session.get(ProcessDefinition, definition_id)
+    # The serialized spec and the BPMN files are large and immutable: the spec comes from the
+    # in-process cache, so they are loaded only on a cache miss (deferred columns).
+    definition = uow.session.get(ProcessDefinition, definition_id, options=[
+        defer(ProcessDefinition.spec_json), defer(ProcessDefinition.files)])
     if definition is None:
         raise NotFound(f"Không tìm thấy định nghĩa quy trình #{definition_id}")
     return definition

@@ -65,12 +65,23 @@ def waiting_timer_tasks(workflow):
             yield task
 
 
+def _pending_rows(uow: "UnitOfWork", instance_id: int) -> list[Timer]:
+    """The instance's pending timer rows, read once per unit of work (firing and syncing share it)."""
+    key = ("pending_timers", instance_id)
+    rows = uow.session.info.get(key)
+    if rows is None:
+        rows = list(uow.session.scalars(select(Timer).where(
+            Timer.instance_id == instance_id, Timer.status == "pending")))
+        uow.session.info[key] = rows
+    return rows
+
+
 def sync_timers(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance, workflow,
                 now: datetime, *, active: bool = True) -> dict[str, Timer]:
     """Upsert a row per waiting timer; mark vanished ones fired or cancelled. Returns pending rows."""
     session = uow.session
-    existing = {row.task_guid: row for row in session.scalars(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending"))}
+    existing = {row.task_guid: row for row in _pending_rows(uow, instance.id)
+                if row.status == "pending"}
     waiting = {str(task.id): task for task in waiting_timer_tasks(workflow)} if active else {}
     pending: dict[str, Timer] = {}
     changed: list[Timer] = []
@@ -98,6 +109,7 @@ def sync_timers(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstan
         row.updated_at = now
         row.fired_at = now if fired else None
         finished.append(row)
+    session.info[("pending_timers", instance.id)] = list(pending.values())
     if changed or finished:
         session.flush()
         scheduler = ctx.scheduler
@@ -136,8 +148,7 @@ def fire_due_in(uow: "UnitOfWork", instance: ProcessInstance, workflow, now: dat
     Returns (audit events, step error). Used by the sweep and before a completion, so a deadline
     that passed but was not swept yet fires before the task it guards completes.
     """
-    due_rows = uow.session.scalars(select(Timer).where(
-        Timer.instance_id == instance.id, Timer.status == "pending", Timer.due_at <= now)).all()
+    due_rows = [row for row in _pending_rows(uow, instance.id) if row.due_at <= now]
     if not due_rows:
         return [], None, []
     real_now = datetime.now(timezone.utc)
