@@ -59,3 +59,23 @@ def test_friendly_404_without_traceback(client, login):
 def test_english_is_available(client):
     client.get("/lang/en")
     assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
+
+
+def test_login_is_rate_limited(db_url, tmp_path):
+    from webapp import create_app
+    from webapp.extensions import limiter
+    limited = create_app({"DATABASE_URL": db_url, "PETITIONS_DATA_DIR": str(tmp_path),
+                          "SECRET_KEY": "t", "SECURE_COOKIES": False, "RATELIMIT_ENABLED": "1"})
+    try:
+        client = limited.test_client()
+        page = client.get("/login")
+        codes = [client.post("/login", data={"username": "xuly", "password": "sai-mat-khau",
+                                             "csrf_token": csrf(page)}).status_code
+                 for _ in range(11)]
+        assert codes[:10] == [401] * 10 and codes[10] == 429
+        refused = client.post("/login", data={"username": "xuly", "password": "x",
+                                              "csrf_token": csrf(page)})
+        assert refused.status_code == 429 and "quá nhiều lần" in refused.get_data(as_text=True)
+    finally:
+        limiter.reset()
+        limited.extensions["petitions"].close()
