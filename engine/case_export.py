@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from engine import history
 from engine.models import PetitionDocument
-from engine.petition_file import REDACTED, vn_time
+from engine.petition_labels import vn_time
+from engine.redaction import REDACTED
 
 if TYPE_CHECKING:
     from engine.context import EngineContext

@@ -21,8 +21,9 @@ from engine import audit
 from engine.errors import NotFound
 from engine.models import (AuditEvent, HumanTask, Petition, PetitionSender, ProcessDefinition,
                            ProcessInstance, User)
-from engine.petition_file import (EVENT_LABELS, INTERNAL, SENSITIVE, STATUS_LABELS, SYSTEM_ACTORS,
-                                  TASK_STATES, TYPE_LABELS, Labels, Redactor, vn_time)
+from engine.petition_labels import (EVENT_LABELS, INTERNAL, STATUS_LABELS, SYSTEM_ACTORS,
+                                    TASK_STATES, TYPE_LABELS, Labels, vn_time)
+from engine.redaction import SENSITIVE, Redactor
 from engine.working_days import VN_TZ
 
 if TYPE_CHECKING:

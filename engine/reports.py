@@ -1,4 +1,4 @@
-"""Periodic reports (domain spec §10) and the supervisors' dashboard figures.
+"""Periodic reports (domain spec §10).
 
 A report covers one unit (or all) and one period: a month, a quarter, the first or last six months,
 the first nine months, or a year (Quy định 11-QĐi/TW as amended by KL 215-KL/TW; seed plans). Every
@@ -10,20 +10,20 @@ print those explanations next to the figures.
 
 Columns: total = carried over from earlier periods + new in this period. Letters are split by the
 date received; resolution cases by the date they were accepted (thụ lý).
+
+The XLSX file is written by ``engine.report_xlsx``; the supervisors' dashboard (figures as they
+stand now) is ``engine.dashboard``.
 """
 from __future__ import annotations
 
-import io
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Iterable
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, or_, select
 
-from engine.models import (AuditEvent, HumanTask, Petition, PetitionLink, ProcessInstance, Unit,
-                           User)
-from engine.petition_file import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
+from engine.models import AuditEvent, HumanTask, Petition, PetitionLink, ProcessInstance, Unit
+from engine.petition_labels import TYPE_LABELS, Labels, vn_time
 from engine.search import latest_intake_forms
 from engine.working_days import VN_TZ
 
@@ -455,154 +455,6 @@ NOTES = [
     "tại buổi tiếp công dân được thống kê ở dòng “Tiếp nhận: Tại buổi tiếp công dân”.",
     "Quy trình hiện chưa có bước “đôn đốc”: số đơn đôn đốc chưa được thống kê.",
 ]
-
-
-# ---- XLSX -------------------------------------------------------------------------------------
-def to_xlsx(report: dict) -> bytes:
-    """The report as an Excel workbook: figures, then how each one is computed."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Báo cáo"
-    bold = Font(bold=True)
-    sheet.append([f"BÁO CÁO CÔNG TÁC TIẾP NHẬN, XỬ LÝ ĐƠN VÀ GIẢI QUYẾT VỤ VIỆC — "
-                  f"{report['period'].label.upper()}"])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([f"Đơn vị: {report['unit_label']}"])
-    period = report["period"]
-    sheet.append([f"Kỳ báo cáo: từ {period.start:%d/%m/%Y} đến {period.end:%d/%m/%Y}; "
-                  f"lập lúc {report['generated_at']:%d/%m/%Y %H:%M}"])
-    sheet.append([])
-    sheet.append(["STT", "Chỉ tiêu", "Tổng số", "Kỳ trước chuyển sang", "Phát sinh trong kỳ",
-                  "Cách tính"])
-    header = sheet.max_row
-    for cell in sheet[header]:
-        cell.font = bold
-        cell.fill = PatternFill("solid", fgColor="EEF1F5")
-    for section in report["sections"]:
-        sheet.append([None, section.title])
-        sheet.cell(sheet.max_row, 2).font = bold
-        number = 0
-        for row in section.rows:
-            if row.level == 0:
-                number += 1
-            label = ("  – " if row.level else "") + row.label
-            sheet.append([number if row.level == 0 else None, label, row.total, row.carried,
-                          row.new, row.how])
-            sheet.cell(sheet.max_row, 6).alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.append([])
-    sheet.append([None, "Ghi chú"])
-    sheet.cell(sheet.max_row, 2).font = bold
-    for note in report["notes"]:
-        sheet.append([None, note])
-    for column, width in zip("ABCDEF", (6, 52, 10, 12, 12, 90)):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = sheet.cell(header + 1, 1)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-# ---- dashboard --------------------------------------------------------------------------------
-def dashboard(ctx: "EngineContext") -> dict:
-    """Counts by type, field, status and unit; on-time rates per unit and officer; overdue steps."""
-    from engine.deadlines import list_escalations
-
-    now = ctx.clock.now()
-    with ctx.uow(write=False) as uow:
-        session = uow.session
-        labels = Labels(latest_intake_forms(session))
-        counts = {
-            "type": _grouped(session, Petition.petition_type),
-            "field": _grouped(session, Petition.field),
-            "unit": _grouped(session, Petition.unit_code),
-            "status": dict(session.execute(
-                select(ProcessInstance.status, func.count()).join(
-                    Petition, Petition.instance_id == ProcessInstance.id)
-                .group_by(ProcessInstance.status)).all()),
-        }
-        units = dict(session.execute(select(Unit.code, Unit.name)).all())
-        on_time = _on_time(session, units)
-        overdue = _overdue_steps(session, now)
-    escalations = {e["task_id"]: e for e in list_escalations(ctx, open_only=False, limit=1000)}
-    for row in overdue:
-        found = escalations.get(row["task_id"])
-        row["escalation"] = found and {**found, "created_vn": vn_time(
-            datetime.fromisoformat(found["created_at"]))}
-    return {
-        "total": sum(counts["type"].values()),
-        "by_type": [(TYPE_LABELS.get(k, k), v) for k, v in _sorted(counts["type"])],
-        "by_field": [(labels.choice("field", k), v) for k, v in _sorted(counts["field"])],
-        "by_status": [(STATUS_LABELS.get(k, k), v) for k, v in _sorted(counts["status"])],
-        "by_unit": [(units.get(k, k) if k else "Chưa ghi đơn vị", v)
-                    for k, v in _sorted(counts["unit"])],
-        "on_time_units": on_time["units"], "on_time_officers": on_time["officers"],
-        "overdue": overdue,
-        "escalations_open": sum(1 for e in escalations.values() if not e["resolved_at"]),
-    }
-
-
-def _grouped(session, column) -> dict:
-    return dict(session.execute(select(column, func.count()).group_by(column)).all())
-
-
-def _sorted(counts: dict) -> list:
-    return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-
-
-def _on_time(session, units: dict[str, str]) -> dict:
-    """Completed steps that had a due date: on time when completed_at <= due_at."""
-    late = case((HumanTask.completed_at > HumanTask.due_at, 1), else_=0)
-    rows = session.execute(
-        select(HumanTask.completed_by, User.display_name, Unit.code, HumanTask.candidate_unit,
-               func.count(), func.sum(late))
-        .outerjoin(User, User.username == HumanTask.completed_by)
-        .outerjoin(Unit, Unit.id == User.unit_id)
-        .where(HumanTask.status == "completed", HumanTask.due_at.is_not(None),
-               HumanTask.completed_by.is_not(None))
-        .group_by(HumanTask.completed_by, User.display_name, Unit.code,
-                  HumanTask.candidate_unit)).all()
-    officers: dict[str, list] = defaultdict(lambda: [None, 0, 0])
-    per_unit: dict[str, list] = defaultdict(lambda: [0, 0])
-    for username, display, user_unit, task_unit, total, late_count in rows:
-        late_count = int(late_count or 0)
-        entry = officers[username]
-        entry[0] = display or username
-        entry[1] += total
-        entry[2] += late_count
-        unit = user_unit or task_unit or ""
-        per_unit[unit][0] += total
-        per_unit[unit][1] += late_count
-
-    def rate(total: int, late_count: int) -> dict:
-        return {"total": total, "on_time": total - late_count, "late": late_count,
-                "rate": round(100.0 * (total - late_count) / total, 1) if total else None}
-
-    return {
-        "officers": sorted(({"username": u, "name": e[0], **rate(e[1], e[2])}
-                            for u, e in officers.items()), key=lambda r: (r["rate"], r["name"])),
-        "units": sorted(({"code": code, "name": units.get(code, code) or "Chưa xác định",
-                          **rate(*e)} for code, e in per_unit.items()),
-                        key=lambda r: (r["rate"], r["name"])),
-    }
-
-
-def _overdue_steps(session, now: datetime, limit: int = 200) -> list[dict]:
-    rows = session.execute(
-        select(HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.assignee,
-               HumanTask.candidate_role, HumanTask.candidate_unit, HumanTask.due_at,
-               Petition.id, Petition.number, Petition.petition_type, User.display_name)
-        .outerjoin(Petition, Petition.instance_id == HumanTask.instance_id)
-        .outerjoin(User, User.username == HumanTask.assignee)
-        .where(HumanTask.status == "ready", HumanTask.due_at < now)
-        .order_by(HumanTask.due_at).limit(limit)).all()
-    return [{"task_id": r[0], "instance_id": r[1], "task_name": r[2], "assignee": r[3],
-             "assignee_name": r[10] or r[3], "role": r[4], "unit": r[5],
-             "due_at": vn_time(r[6]), "days_late": (now - r[6]).days,
-             "petition_id": r[7], "number": r[8],
-             "type_label": TYPE_LABELS.get(r[9], r[9]) if r[9] else None} for r in rows]
 
 
 def figures(report: dict) -> dict[str, Row]:

@@ -25,7 +25,8 @@ from sqlalchemy import and_, exists, false, func, literal, select, text, true
 
 from engine.models import (HumanTask, Petition, PetitionSender, ProcessDefinition, ProcessInstance,
                            Unit, User, UserRole)
-from engine.petition_file import STATUS_LABELS, TYPE_LABELS, Labels, Redactor, vn_time
+from engine.petition_labels import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
+from engine.redaction import Redactor
 from engine.text_search import fold
 from engine.working_days import VN_TZ
 

@@ -11,7 +11,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
-from engine import audit, deadlines, human_tasks, reports, search
+from engine import audit, dashboard, deadlines, human_tasks, search
 from engine.models import AuditEvent, HumanTask, ProcessInstance
 from tests.integration.test_reports import FACTS, Desk
 from tests.support import actor
@@ -329,12 +329,12 @@ def test_dashboard_escalation_resolved_after_completion(engine_ctx, desk, clock)
     desk.classify(case["instance_id"])
     clock.advance(days=40)
     deadlines.check_deadlines(engine_ctx)
-    data = reports.dashboard(engine_ctx)
+    data = dashboard.dashboard(engine_ctx)
     assert data["escalations_open"] == 1 and data["overdue"][0]["escalation"]["notified"]
     assert data["overdue"][0]["days_late"] >= 1
     clock.advance(days=1)
     desk.complete(case["instance_id"], "Task_kn_receive", {
         "complaint_form": "letter", "contested_act": "Quyết định 120", "respondent": "Chủ tịch",
         "decision_known_on": "2026-11-01", "complaint_request": "Hủy quyết định"})
-    data = reports.dashboard(engine_ctx)
+    data = dashboard.dashboard(engine_ctx)
     assert data["on_time_officers"][0]["late"] == 1 and data["on_time_officers"][0]["rate"] == 0.0

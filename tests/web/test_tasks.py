@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, select, update
 
-from engine import human_tasks, inbox, instances, petitions, users
+from engine import human_tasks, inbox, instances, petitions, task_page, users
 from engine.demo import DEMO_PASSWORD
 from engine.models import HumanTask
 from engine.petitions import Registration, Sender
@@ -274,7 +274,7 @@ def test_task_page_renders_the_declared_form_and_no_identity(client, login, engi
     response = client.get(f"/tasks/{task_id}")
     assert response.status_code == 200
     text = _text(response)
-    form = inbox.task_form(engine_ctx, task_id)
+    form = task_page.task_form(engine_ctx, task_id)
     for field in form["fields"]:
         assert f'name="{field["name"]}"' in text and field["label"] in text
     assert '<input type="radio" id="f-petition_type-1" name="petition_type" value="complaint"' in text

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine import notifications
-from engine.petition_file import petition_refs, vn_time
+from engine.petition_file import petition_refs
+from engine.petition_labels import vn_time
 from webapp.engine_access import engine_ctx
 from webapp.notifications import bp
 from webapp.petitions.views import task_url

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
-from engine.petition_file import STATUS_LABELS, TYPE_LABELS
+from engine.petition_labels import STATUS_LABELS, TYPE_LABELS
 from engine.reports import PERIOD_KINDS
 from engine.search import MAX_QUERY_CHARS, OVERDUE_CHOICES
 

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from engine import case_export, history, petitions, reports, search
+from engine import case_export, dashboard as dashboard_q, history, petitions, reports, search
+from engine.report_xlsx import to_xlsx
 from engine.errors import InvalidInput
 from engine.working_days import VN_TZ
 from webapp.engine_access import current_actor, engine_ctx
@@ -48,7 +49,7 @@ def _load(schema, data) -> dict:
 @bp.get("/")
 def dashboard():
     """Counts by type, field, status and unit; on-time rates; overdue steps and escalations."""
-    data = reports.dashboard(engine_ctx())
+    data = dashboard_q.dashboard(engine_ctx())
     charts = {
         "type": _chart(data["by_type"]), "field": _chart(data["by_field"]),
         "status": _chart(data["by_status"]), "unit": _chart(data["by_unit"]),
@@ -164,7 +165,7 @@ def report_xlsx():
     """The same report as an Excel workbook (openpyxl)."""
     query, period = _report_params()
     report = reports.build(engine_ctx(), period, query["unit"])
-    response = Response(reports.to_xlsx(report), mimetype=(
+    response = Response(to_xlsx(report), mimetype=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     unit = _safe_name(query["unit"] or "tat-ca")
     response.headers["Content-Disposition"] = (

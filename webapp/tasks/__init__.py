@@ -1,9 +1,10 @@
 """Officers' work: the inbox (/tasks/) and the task page (form, draft, completion, claim, reassign).
 
-Queries come from ``engine.inbox``; commands from ``engine.human_tasks``. Engine errors not handled
-here become HTTP pages in ``webapp/errors.py``. A completion posted from a page that has gone stale
-(the task was completed, cancelled or given to someone else meanwhile) gets a 409 page that shows
-what the user typed, and offers to keep it as a draft when the task is still open for them.
+Queries come from ``engine.inbox`` (the lists) and ``engine.task_page`` (one task); commands from
+``engine.human_tasks``. Engine errors not handled here become HTTP pages in ``webapp/errors.py``. A
+completion posted from a page that has gone stale (the task was completed, cancelled or given to
+someone else meanwhile) gets a 409 page that shows what the user typed, and offers to keep it as a
+draft when the task is still open for them.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from werkzeug.routing import BuildError
 
-from engine import human_tasks, inbox as inbox_q, users
+from engine import human_tasks, inbox as inbox_q, task_page as task_q, users
 from engine.errors import Conflict, Forbidden, FormInvalid, InvalidState
 from engine.working_days import VN_TZ
 from webapp.engine_access import current_actor, engine_ctx, roles_required
@@ -186,7 +187,7 @@ def unclaim(task_id: int):
 @roles_required("head_of_unit")
 def assign(task_id: int):
     ctx, actor = engine_ctx(), current_actor()
-    task = inbox_q.task_brief(ctx, task_id)
+    task = task_q.task_brief(ctx, task_id)
     candidates = inbox_q.eligible_assignees(ctx, task["candidate_role"], task["candidate_unit"])
     errors: dict[str, str] = {}
     chosen = request.form.get("assignee", "")
@@ -217,7 +218,7 @@ def assign(task_id: int):
 def _render_task(task_id: int, *, posted: dict | None = None, errors: dict | None = None,
                  status: int = 200):
     ctx, actor = engine_ctx(), current_actor()
-    page = inbox_q.task_page(ctx, task_id, actor)
+    page = task_q.task_page(ctx, task_id, actor)
     form = page["form"]
     draft = page["draft"]["data"] if page["draft"] else None
     if posted is not None:
@@ -263,10 +264,10 @@ def _stale_page(task_id: int, form: dict | None, data: dict, *, kind: str | None
                 engine_message: str | None = None):
     """409: the task changed under the user; show the typed data, offer a draft if still open."""
     ctx, actor = engine_ctx(), current_actor()
-    fresh = inbox_q.task_brief(ctx, task_id)
+    fresh = task_q.task_brief(ctx, task_id)
     kind = kind or _stale_kind(fresh, None, actor.username)
-    rights = inbox_q.access(ctx, task_id, actor)
-    typed = inbox_q.labelled_values(form, data)
+    rights = task_q.access(ctx, task_id, actor)
+    typed = task_q.labelled_values(form, data)
     return render_template("tasks/stale.html", task=fresh, kind=kind, typed=typed,
                            engine_message=engine_message, can_draft=rights["act"],
                            form=form, data=data, labels=inbox_q.choice_labels(ctx)), 409
@@ -276,9 +277,9 @@ def _stale_page(task_id: int, form: dict | None, data: dict, *, kind: str | None
 @login_required
 def complete(task_id: int):
     ctx, actor = engine_ctx(), current_actor()
-    form = inbox_q.task_form(ctx, task_id)
+    form = task_q.task_form(ctx, task_id)
     data = submitted_data(form, request.form)
-    fresh = inbox_q.task_brief(ctx, task_id)
+    fresh = task_q.task_brief(ctx, task_id)
     kind = _stale_kind(fresh, request.form.get("version"), actor.username)
     if kind:
         return _stale_page(task_id, form, data, kind=kind)
@@ -287,7 +288,7 @@ def complete(task_id: int):
     except FormInvalid as err:
         return _render_task(task_id, posted=data, errors=err.errors, status=422)
     except (Conflict, Forbidden, InvalidState) as err:
-        again = inbox_q.task_brief(ctx, task_id)
+        again = task_q.task_brief(ctx, task_id)
         if isinstance(err, Forbidden) and again["version"] == fresh["version"]:
             raise  # not a race: the user may not do this (403)
         return _stale_page(task_id, form, data, kind=_stale_kind(again, fresh["version"],
@@ -301,7 +302,7 @@ def complete(task_id: int):
 @login_required
 def draft(task_id: int):
     ctx, actor = engine_ctx(), current_actor()
-    form = inbox_q.task_form(ctx, task_id)
+    form = task_q.task_form(ctx, task_id)
     data = submitted_data(form, request.form)
     try:
         human_tasks.save_draft(ctx, task_id, actor, data)
