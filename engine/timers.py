@@ -115,8 +115,11 @@ def sync_timers(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstan
         scheduler = ctx.scheduler
         for row in changed:
             uow.after_commit(lambda i=row.id, d=row.due_at: scheduler.schedule(i, d))
+        # A fired timer's wake-up job is left alone: it re-reads the row and does nothing, which is
+        # cheaper than a Redis round trip per fire. Cancelled timers drop their job.
         for row in finished:
-            uow.after_commit(lambda i=row.id: scheduler.cancel(i))
+            if row.status == "cancelled":
+                uow.after_commit(lambda i=row.id: scheduler.cancel(i))
     return pending
 
 
