@@ -9,21 +9,21 @@ with the garbage collector left on. The diagram is ``tests/fixtures/engine/revie
     the summary read it returns). Baseline: bare SpiffWorkflow, spec parsed once and cached, in
     memory: ``BpmnWorkflow(...)``, ``do_engine_steps()``, ``dump_state`` + ``load_state``.
 (b) ``complete``: ``human_tasks.complete()`` until the next user task waits. Completions go
-    review(more_info) → provide_info → review(more_info) on fresh instances, so the task tree stays
-    small. Floor: bare SpiffWorkflow doing the same step (``load_state`` from a string, ``set_data``,
-    ``run``, ``do_engine_steps``, ``dump_state``) plus ``UPDATE bench_floor SET state`` of one row
-    and a commit in the same database. Target: median engine/floor ≤ 3.
+    review(more_info) → provide_info → review(more_info) on fresh instances, so the task tree
+    stays small. Floor: bare SpiffWorkflow doing the same step (``load_state`` from a string,
+    ``set_data``, ``run``, ``do_engine_steps``, ``dump_state``) plus ``UPDATE bench_floor SET
+    state`` of one row and a commit in the same database. Target: median engine/floor ≤ 3.
 (c) ``throughput`` (PostgreSQL only): completions per second with 1 and with 2 OS processes
-    ('spawn'). Each process builds its own engine context, starts its own instances, warms up,
-    waits on a barrier, then completes one Task_review per instance. Rate = all completions /
-    (last finish − first start). Target: ≥ 300/s with 2 processes.
+    ('fork', else 'spawn'). Each process builds its own engine context, starts its own
+    instances, warms up, waits on a barrier, then completes one Task_review per instance.
+    Rate = all completions / (last finish − first start). Target: ≥ 300/s with 2 processes.
 (d) ``long_instance``: one instance looping review(more_info) → provide_info for N rounds (100).
     Median completion time in rounds 1-5 vs the last 5 rounds (target: late/early ≤ 2), the
     stored state size in bytes after round 1 and after the last round, and the same growth for
     the floor, which separates the library's share of the slowdown from the engine's.
 
 ``--profile`` runs cProfile around the engine calls of (b) and (d) and prints the top 15 functions
-by cumulative time to stderr (timings in the JSON are then inflated by the profiler).
+by cumulative time (all, then engine/ only) to stderr; the JSON timings are then inflated.
 """
 from __future__ import annotations
 
@@ -36,9 +36,11 @@ import multiprocessing as mp
 import os
 import platform
 import pstats
+import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -51,6 +53,7 @@ from SpiffWorkflow.spiff.parser.process import BpmnValidator, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, text
 
+import engine
 from engine import deployment, human_tasks, instances
 from engine.context import EngineContext
 from engine.database import make_engine, make_session_factory
@@ -60,24 +63,25 @@ from engine.schema import upgrade
 from engine.scripting import build_script_engine
 from engine.serialization import dump_state, load_state
 
-DIAGRAM = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "engine" / "review_loop.bpmn"
+DIAGRAM = Path(__file__).resolve().parent.parent / "tests/fixtures/engine/review_loop.bpmn"
 PROCESS = "review_loop"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MORE_INFO = (Actor("bench_officer", frozenset({"handling_officer"})), {"decision": "more_info"})
-PROVIDE_INFO = (Actor("bench_reception", frozenset({"reception_officer"})), {"info": "Bổ sung hồ sơ"})
+PROVIDE_INFO = (Actor("bench_reception", frozenset({"reception_officer"})), {"info": "Bổ sung"})
 FRESH_STEPS = [MORE_INFO, PROVIDE_INFO, MORE_INFO]   # (b): three completions per fresh instance
 ROUND = [MORE_INFO, PROVIDE_INFO]                    # (d): one round of the loop
 COUNTS = {
     "full": {"starts": 300, "completions": 300, "warmup": 10, "per_process": 600, "rounds": 100,
              "edge_rounds": 5},
-    "quick": {"starts": 24, "completions": 24, "warmup": 3, "per_process": 40, "rounds": 12,
-              "edge_rounds": 3},
+    "quick": {"starts": 15, "completions": 15, "warmup": 3, "per_process": 20, "rounds": 8,
+              "edge_rounds": 2},
 }
 TARGETS = {"complete_ratio": 3.0, "throughput_2p": 300.0, "long_growth": 2.0}
+_T0 = time.perf_counter()
 
 
 def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
+    print(f"[bench {time.perf_counter() - _T0:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -89,10 +93,10 @@ def ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
 
-def compare(engine: list[float], baseline: list[float], target: float | None = None) -> dict:
-    med, base_med = statistics.median(engine), statistics.median(baseline)
-    p99, base_p99 = percentile(engine, 0.99), percentile(baseline, 0.99)
-    out = {"n": len(engine), "median_ms": ms(med), "p99_ms": ms(p99),
+def compare(engine_s: list[float], baseline_s: list[float], target: float | None = None) -> dict:
+    med, base_med = statistics.median(engine_s), statistics.median(baseline_s)
+    p99, base_p99 = percentile(engine_s, 0.99), percentile(baseline_s, 0.99)
+    out = {"n": len(engine_s), "median_ms": ms(med), "p99_ms": ms(p99),
            "baseline_median_ms": ms(base_med), "baseline_p99_ms": ms(base_p99),
            "ratio_median": round(med / base_med, 2), "ratio_p99": round(p99 / base_p99, 2)}
     if target is not None:
@@ -138,7 +142,7 @@ class Bare:
 
 
 class Floor:
-    """``bench_floor(id, state)`` in the benchmark database; one held connection, one commit a step."""
+    """``bench_floor(id, state)`` in the benchmark database: one connection, a commit a step."""
 
     def __init__(self, url: str, bare: Bare):
         self.bare, self.db = bare, make_engine(url)  # same SQLite pragmas as the engine's
@@ -167,6 +171,10 @@ class Floor:
 
 # --- databases and contexts ----------------------------------------------------------------------
 
+def pg_url() -> str:
+    return os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG_URL)
+
+
 def make_ctx(url: str) -> EngineContext:
     return EngineContext(session_factory=make_session_factory(make_engine(url)))
 
@@ -188,19 +196,19 @@ def postgres_unreachable(url: str) -> str | None:
 
 @contextmanager
 def database(backend: str):
-    """A migrated throwaway database: a temp SQLite file, or a PostgreSQL schema dropped at the end."""
+    """A migrated throwaway database: a temp SQLite file, or a PostgreSQL schema dropped after."""
     if backend == "sqlite":
         with tempfile.TemporaryDirectory(prefix="engine-bench-") as folder:
             url = f"sqlite:///{folder}/bench.sqlite3"
             upgrade(url)
             yield url
         return
-    base = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG_URL)
+    base = pg_url()
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
         upgrade(url)
         yield url
@@ -244,7 +252,8 @@ def bench_complete(ctx, floor: Floor, ready: list[tuple[int, int]], n: int, warm
             elapsed, state = timed(floor.step, row_id, state, data)
             floor_t.append(elapsed)
             task_id = next_task(ctx, instance_id)
-    return compare(engine_t[warmup:n + warmup], floor_t[warmup:n + warmup], TARGETS["complete_ratio"])
+    measured = slice(warmup, n + warmup)
+    return compare(engine_t[measured], floor_t[measured], TARGETS["complete_ratio"])
 
 
 def bench_long(ctx, floor: Floor, rounds: int, edge: int, profiler=None) -> dict:
@@ -287,52 +296,79 @@ def throughput_worker(url: str, count: int, warmup: int, barrier, results) -> No
         for task_id in tasks[:warmup]:
             human_tasks.complete(ctx, task_id, *MORE_INFO)
         barrier.wait(timeout=300)
-        start = time.perf_counter()   # CLOCK_MONOTONIC on Linux: comparable across processes
+        cpu, start = time.process_time(), time.perf_counter()  # CLOCK_MONOTONIC: system-wide
         for task_id in tasks[warmup:]:
             human_tasks.complete(ctx, task_id, *MORE_INFO)
-        results.put((count, start, time.perf_counter()))
+        results.put((count, start, time.perf_counter(), time.process_time() - cpu))
         dispose(ctx)
     except BaseException as err:
         barrier.abort()
-        results.put(("error", f"{type(err).__name__}: {err}", 0.0))
+        results.put(("error", f"{type(err).__name__}: {err}", 0.0, 0.0))
         raise
 
 
-def bench_throughput(url: str, per_process: int, warmup: int) -> dict:
-    spawn = mp.get_context("spawn")
-    out = {}
-    for procs in (1, 2):
-        barrier, results = spawn.Barrier(procs), spawn.Queue()
-        workers = [spawn.Process(target=throughput_worker, args=(url, per_process, warmup,
-                                                                 barrier, results))
-                   for _ in range(procs)]
-        for worker in workers:
-            worker.start()
-        rows = [results.get(timeout=600) for _ in workers]
-        for worker in workers:
-            worker.join()
-        errors = [row[1] for row in rows if row[0] == "error"]
-        if errors:
-            raise RuntimeError(f"throughput worker failed: {errors[0]}")
-        wall = max(r[2] for r in rows) - min(r[1] for r in rows)
-        total = sum(r[0] for r in rows)
-        out[f"processes_{procs}"] = {"completions": total, "wall_s": round(wall, 3),
-                                     "completions_per_s": round(total / wall, 1)}
-        log(f"  throughput {procs} process(es): {total / wall:.0f}/s")
-    rate = out["processes_2"]["completions_per_s"]
-    out.update(target=f"processes_2 >= {TARGETS['throughput_2p']}/s",
-               meets_target=rate >= TARGETS["throughput_2p"],
-               scaling_2_over_1=round(rate / out["processes_1"]["completions_per_s"], 2))
+def cpu_ticks() -> tuple[int, int] | None:
+    """(all, idle) jiffies of the whole machine (Linux): shows whether a run is CPU-bound."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        return sum(values), values[3] + values[4]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_processes(url: str, procs: int, per_process: int, warmup: int) -> dict:
+    # fork where available (no re-import); each child builds its own engine and never touches ours
+    mpc = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    barrier, results = mpc.Barrier(procs + 1), mpc.Queue()  # + this process, for the CPU probe
+    workers = [mpc.Process(target=throughput_worker,
+                           args=(url, per_process, warmup, barrier, results))
+               for _ in range(procs)]
+    for worker in workers:
+        worker.start()
+    try:
+        barrier.wait(timeout=300)
+    except threading.BrokenBarrierError:
+        pass  # a worker failed: its error is in the queue
+    before = cpu_ticks()
+    rows = [results.get(timeout=600) for _ in workers]
+    after = cpu_ticks()
+    for worker in workers:
+        worker.join()
+    errors = [row[1] for row in rows if row[0] == "error"]
+    if errors:
+        raise RuntimeError(f"throughput worker failed: {errors[0]}")
+    wall, total = max(r[2] for r in rows) - min(r[1] for r in rows), sum(r[0] for r in rows)
+    out = {"completions": total, "wall_s": round(wall, 3),
+           "completions_per_s": round(total / wall, 1),
+           "per_process_wall_s": [round(r[2] - r[1], 3) for r in rows],
+           "client_cpu_ms_per_completion": [ms(r[3] / r[0]) for r in rows]}
+    if before and after and after[0] > before[0]:
+        out["machine_cpu_busy_pct"] = round(100 - 100 * (after[1] - before[1])
+                                            / (after[0] - before[0]), 1)
+    log(f"  throughput {procs} process(es): {total / wall:.0f}/s")
     return out
+
+
+def bench_throughput(url: str, per_process: int, warmup: int) -> dict:
+    """(c) Completions per second with 1 and 2 worker processes."""
+    out = {f"processes_{n}": run_processes(url, n, per_process, warmup) for n in (1, 2)}
+    rate = out["processes_2"]["completions_per_s"]
+    return {**out, "scaling_2_over_1": round(rate / out["processes_1"]["completions_per_s"], 2),
+            "target": f"processes_2 >= {TARGETS['throughput_2p']}/s",
+            "meets_target": rate >= TARGETS["throughput_2p"]}
 
 
 # --- driver --------------------------------------------------------------------------------------
 
 def print_profile(name: str, profiler: cProfile.Profile) -> None:
-    buffer = io.StringIO()
-    pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(15)
-    print(f"\n===== cProfile {name}: top 15 by cumulative time =====\n{buffer.getvalue()}",
-          file=sys.stderr, flush=True)
+    """Top 15 by cumulative time overall, then the top 15 of the engine's own functions."""
+    engine_dir = re.escape(str(Path(engine.__file__).resolve().parent) + os.sep)
+    for title, restriction in (("all functions", ()), ("engine/ functions", (engine_dir,))):
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(*restriction, 15)
+        print(f"\n===== cProfile {name}, {title}: top 15 by cumulative time =====\n"
+              f"{buffer.getvalue()}", file=sys.stderr, flush=True)
 
 
 def run_backend(backend: str, counts: dict, profile: bool) -> dict:
@@ -371,13 +407,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="cProfile the engine calls of (b) and (d); top 15 to stderr")
     args = parser.parse_args(argv)
     counts = COUNTS["quick" if args.quick else "full"]
-    report = {"meta": {"python": platform.python_version(), "spiffworkflow": version("spiffworkflow"),
+    report = {"meta": {"python": platform.python_version(),
+                       "spiffworkflow": version("spiffworkflow"),
                        "sqlalchemy": version("SQLAlchemy"), "cpus": os.cpu_count(),
-                       "quick": args.quick, "profiled": args.profile, "counts": counts}}
+                       "quick": args.quick, "profiled": args.profile, "counts": counts,
+                       "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}}
     began = time.perf_counter()
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
         if backend == "postgresql":
-            reason = postgres_unreachable(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG_URL))
+            reason = postgres_unreachable(pg_url())
             if reason:
                 log("!" * 72)
                 log(f"!!! PostgreSQL UNREACHABLE, its figures are SKIPPED: {reason}")
