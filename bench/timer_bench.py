@@ -23,7 +23,8 @@ figure can understate lateness under a backlog, so the benchmark also installs a
 throwaway ``timers`` table that logs ``clock_timestamp()`` when a row turns ``fired``:
 ``observed_lateness`` = that moment − ``due_at`` (what a citizen would see). Both must never be
 negative (``early_count``). ``fired_by`` splits fires between the sweep (its log lines
-"sweep fired N timer(s)") and the RQ wake-up jobs (the rest).
+"sweep fired N timer(s)") and the RQ wake-up jobs (the rest); see ``split_fires`` for when that
+split is exact.
 
 ``--profile`` adds an in-process phase without workers: the cost of one fire through the sweep
 and through the RQ job, an empty sweep round, and cProfile's top functions (to stderr).
