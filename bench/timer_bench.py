@@ -247,6 +247,8 @@ def spawn_worker(url: str, redis_url: str, folder: Path,
 
 
 def kill_group(proc: subprocess.Popen) -> None:
+    if proc.returncode is not None:  # already stopped and reaped: its group id may be reused
+        return
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -300,7 +302,7 @@ def parse_worker_logs(paths: list[Path]) -> dict:
                 rounds += 1
             elif "sweep failed" in line:
                 failed_rounds += 1
-            elif "Job OK" in line and "(timer-" in line:
+            elif "Job OK" in line and ("(timers-due-" in line or "(timer-" in line):
                 jobs += 1
             elif "exception raised while executing" in line:
                 raised += 1
@@ -442,6 +444,8 @@ def run_case(name: str, kind: str, count: int, window_s: float, workers: int, *,
                         break
                     time.sleep(0.25)
             cpu1, ticks1, t1 = session_cpu_s(sessions), cpu_ticks(), time.time()
+            for proc in procs:  # stopped first, so that the figures below are one snapshot
+                kill_group(proc)
             result = collect(admin, schema, dues, kind, count)
             result.update(timers=count, window_s=window_s, workers=workers, setup=setup,
                           timed_out=timed_out)
@@ -622,50 +626,63 @@ def instrumented(ctx):
 
 def phase_split(ctx, instance_ids: list[int]) -> dict:
     """Mean milliseconds per fire of each step of ``fire_instance_timers``; ``commit`` excludes
-    the after-commit cancel of the RQ wake-up, ``other`` is the rest (reads, snapshot, events)."""
+    the after-commit cancel of the RQ wake-up (if the code still cancels on fire), ``other`` is
+    the rest (reads, snapshot, events); ``client_cpu_ms`` is this process's CPU per fire."""
     with instrumented(ctx) as spent:
+        cpu = time.process_time()
         total = sum(timed_fires(ctx, instance_ids)) / 1000
+        cpu = time.process_time() - cpu
     n = max(1, len(instance_ids))
     spent["commit"] = spent.get("commit", 0.0) - spent.get("cancel_wakeup", 0.0)
     out = {f"{key}_ms": round(1000 * value / n, 2) for key, value in spent.items()}
     out["other_ms"] = round(1000 * (total - sum(spent.values())) / n, 2)
     out["total_ms"] = round(1000 * total / n, 2)
+    out["client_cpu_ms"] = round(1000 * cpu / n, 2)  # this process's CPU, of total_ms
     return out
 
 
 def compare_variants(ctx, async_ctx, instance_ids: list[int], tmp: Path) -> dict:
     """One fire each, round-robin (so the machine's changing load hits every variant alike):
-    ``as_is`` (no log handler), ``worker_logging`` (the worker's INFO logging to a file),
-    ``cancel_by_zrem`` (what if the wake-up were cancelled by removing it from RQ's scheduled
-    registry only: ZREM + DEL, no job fetch/delete) and ``synchronous_commit_off`` (what if the
-    fire transaction did not wait for the WAL flush)."""
-    from rq.job import Job
-    from workers.scheduler import job_id
-    connection = ctx.scheduler.connection
-    scheduled_key = ctx.scheduler.queue.scheduled_job_registry.key
-
-    def zrem_cancel(timer_id: int) -> None:
-        if connection.zrem(scheduled_key, job_id(timer_id)):
-            connection.delete(Job.key_for(job_id(timer_id)))
-
-    variants = ("as_is", "worker_logging", "cancel_by_zrem", "synchronous_commit_off")
+    ``as_is`` (no log handler), ``worker_logging`` (the worker's INFO logging to a file) and
+    ``synchronous_commit_off`` (what if the fire transaction did not wait for the WAL flush)."""
+    variants = ("as_is", "worker_logging", "synchronous_commit_off")
     times: dict[str, list[float]] = {v: [] for v in variants}
     for k in range(0, len(instance_ids) - len(variants) + 1, len(variants)):
         for variant, instance_id in zip(variants, instance_ids[k:k + len(variants)]):
             if variant == "worker_logging":
                 with worker_logging(tmp):
                     times[variant] += timed_fires(ctx, [instance_id])
-            elif variant == "cancel_by_zrem":
-                ctx.scheduler.cancel = zrem_cancel
-                try:
-                    times[variant] += timed_fires(ctx, [instance_id])
-                finally:
-                    del ctx.scheduler.cancel
             elif variant == "synchronous_commit_off":
                 times[variant] += timed_fires(async_ctx, [instance_id])
             else:
                 times[variant] += timed_fires(ctx, [instance_id])
     return {variant: summarize(values) for variant, values in times.items()}
+
+
+def rq_worker_noop_jobs(ctx, redis_conn, timer_ids: list[int], tmp: Path) -> dict:
+    """What a wake-up costs once the sweep fired its timers: one shared ``fire_due_timers_at``
+    job per (past) second with nothing left to fire, run by a real RQ SimpleWorker (burst mode,
+    the worker's logging) in this process, so RQ's own per-job Redis bookkeeping counts too.
+    Wall and CPU ms per job (one job now stands for every timer due in its second)."""
+    from rq import Queue, SimpleWorker
+    from workers.context import set_worker_context
+    from workers.scheduler import FIRE_DUE_TIMERS_AT
+    queue = Queue("bench-noop", connection=redis_conn)
+    past = int(time.time()) - 10 * len(timer_ids)
+    for offset in range(len(timer_ids)):
+        queue.enqueue(FIRE_DUE_TIMERS_AT, past + offset, result_ttl=0)
+    set_worker_context(ctx)
+    try:
+        with worker_logging(tmp):
+            wall, cpu = time.perf_counter(), time.process_time()
+            SimpleWorker([queue], connection=redis_conn).work(burst=True, logging_level="INFO")
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        set_worker_context(None)
+    n = max(1, len(timer_ids))
+    return {"jobs": len(timer_ids), "left_in_queue": queue.count,
+            "wall_ms_per_job": round(1000 * wall / n, 2),
+            "cpu_ms_per_job": round(1000 * cpu / n, 2)}
 
 
 def run_profile(count: int, *, admin, redis_conn, redis_url: str, tmp: Path) -> dict:
@@ -725,6 +742,8 @@ def run_profile(count: int, *, admin, redis_conn, redis_url: str, tmp: Path) -> 
             print_profile("fire_instance_timers with the worker's logging", profiler)
             with open(tmp / "profile-worker.log", errors="replace") as lines:
                 out["worker_log_lines_per_fire"] = round(sum(1 for _ in lines) / (3 * count), 1)
+            out["rq_worker_noop_job"] = rq_worker_noop_jobs(ctx, redis_conn, [t for t, _ in jobs],
+                                                            tmp)
             sender = FileSender(tmp / "mail")
             t = time.perf_counter()
             fired = sweep_once(ctx, datetime.now(UTC), sender)["timers"]["fired"]

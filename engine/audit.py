@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.models import AuditChainHead, AuditEvent, ProcessInstance
@@ -64,10 +64,17 @@ def append_instance_events(session: Session, instance: ProcessInstance,
     rows = []
     for event in events:
         seq += 1
-        row = _build(chain, seq, head, event, at, instance.id)
-        head = row.hash
-        rows.append(row)
-    session.add_all(rows)
+        payload = _normalise(event.payload)
+        head_before, head = head, event_hash(
+            chain=chain, seq=seq, prev_hash=head, event_type=event.event_type, actor=event.actor,
+            occurred_at=at, instance_id=instance.id, payload=payload)
+        rows.append({"chain": chain, "seq": seq, "instance_id": instance.id,
+                     "event_type": event.event_type, "actor": event.actor, "occurred_at": at,
+                     "payload": payload, "prev_hash": head_before, "hash": head})
+    if rows:
+        # A plain multi-row INSERT: nothing reads these rows back in the unit of work, so the
+        # ORM's per-object bookkeeping (and fetching their ids) is skipped.
+        session.execute(insert(AuditEvent.__table__), rows)
     instance.audit_seq, instance.audit_head = seq, head
 
 

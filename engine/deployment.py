@@ -98,15 +98,32 @@ def deploy(ctx: "EngineContext", files: Mapping[str, bytes], *, actor: str,
     return results
 
 
-def get_definition(uow, process_key: str, version: int | None = None) -> ProcessDefinition:
-    query = select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+def _latest(query, process_key: str, version: int | None):
+    query = query.where(ProcessDefinition.process_key == process_key)
     if version is not None:
         query = query.where(ProcessDefinition.version == version)
-    definition = uow.session.scalars(query.order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    return query.order_by(ProcessDefinition.version.desc()).limit(1)
+
+
+def _not_found(process_key: str, version: int | None) -> NotFound:
+    which = f" phiên bản {version}" if version is not None else ""
+    return NotFound(f"Không tìm thấy quy trình '{process_key}'{which}")
+
+
+def get_definition(uow, process_key: str, version: int | None = None) -> ProcessDefinition:
+    definition = uow.session.scalars(_latest(select(ProcessDefinition), process_key,
+                                             version)).first()
     if definition is None:
-        which = f" phiên bản {version}" if version is not None else ""
-        raise NotFound(f"Không tìm thấy quy trình '{process_key}'{which}")
+        raise _not_found(process_key, version)
     return definition
+
+
+def definition_id(uow, process_key: str, version: int | None = None) -> int:
+    """The id of the latest (or given) version of a process, without loading its columns."""
+    found = uow.session.scalar(_latest(select(ProcessDefinition.id), process_key, version))
+    if found is None:
+        raise _not_found(process_key, version)
+    return found
 
 
 def list_definitions(ctx: "EngineContext") -> list[dict]:

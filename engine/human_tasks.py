@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from engine import audit, deadlines, runtime, timers
 from engine.audit import PendingEvent
@@ -54,8 +54,7 @@ def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessI
                      definition: ProcessDefinition, workflow, now: datetime, *,
                      active: bool = True) -> None:
     session = uow.session
-    rows = {row.task_guid: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready"))}
+    rows = {row.task_guid: row for row in ready_rows(uow, instance.id)}
     ready = {}
     if active:
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
@@ -91,6 +90,25 @@ def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessI
             due_at=due_by_task.get(guid))
         deadlines.plan_task(ctx, session, row, instance.process_key)
         session.add(row)
+        rows[guid] = row
+    session.info[("ready_tasks", instance.id)] = [row for row in rows.values()
+                                                  if row.status == "ready"]
+
+
+_READY_ROWS = select(HumanTask).where(
+    HumanTask.instance_id == bindparam("instance_id"), HumanTask.status == "ready") \
+    .execution_options(populate_existing=True)
+
+
+def ready_rows(uow: "UnitOfWork", instance_id: int, *, fresh: bool = False) -> list[HumanTask]:
+    """The instance's ready task rows, read once per unit of work (``fresh`` re-reads them, as
+    the first read under the instance lock must)."""
+    key = ("ready_tasks", instance_id)
+    rows = None if fresh else uow.session.info.get(key)
+    if rows is None:
+        rows = list(uow.session.scalars(_READY_ROWS, {"instance_id": instance_id}))
+        uow.session.info[key] = rows
+    return rows
 
 
 def _due_from_boundaries(task) -> datetime | None:
@@ -113,11 +131,13 @@ def get_task(uow: "UnitOfWork", task_id: int) -> HumanTask:
 
 
 def _locked_ready_task(uow: "UnitOfWork", task_id: int) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the instance, then re-read the task: another actor may have finished it meanwhile."""
-    instance_id = get_task(uow, task_id).instance_id
-    instance = runtime.lock_instance(uow, instance_id)
-    task = uow.session.scalars(select(HumanTask).where(HumanTask.id == task_id)
-                               .execution_options(populate_existing=True)).one()
+    """Lock the instance, then read the task: another actor may have finished it meanwhile."""
+    instance = runtime.lock_instance_of_task(uow, task_id)
+    task = next((row for row in ready_rows(uow, instance.id, fresh=True) if row.id == task_id),
+                None)
+    if task is None:  # no longer ready: read it to say what became of it
+        task = uow.session.scalars(select(HumanTask).where(HumanTask.id == task_id)
+                                   .execution_options(populate_existing=True)).one()
     if task.status != "ready":
         who = f" bởi {task.completed_by}" if task.completed_by else ""
         raise Conflict(f"Công việc #{task_id} không còn chờ xử lý (đã {_STATUS_VI[task.status]}"
@@ -209,7 +229,7 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
     _check_role(task, actor)
     if task.assignee and task.assignee != actor.username and not actor.is_admin:
         raise Forbidden(f"Công việc #{task_id} đang do {task.assignee} xử lý")
-    definition = runtime.load_definition(uow, instance.definition_id)
+    definition = runtime.load_definition(ctx, uow, instance.definition_id)
     cleaned = validate_form_data((definition.forms or {}).get(task.bpmn_id), data)
     workflow = runtime.load_workflow(ctx, definition, instance)
     before_states = runtime.snapshot(workflow)

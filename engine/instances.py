@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine import runtime
 from engine.audit import PendingEvent
-from engine.deployment import get_definition
+from engine.deployment import definition_id
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.human_tasks import task_to_dict
 from engine.timers import timer_to_dict
@@ -51,7 +51,7 @@ def start_in(ctx: "EngineContext", uow, process_key: str, *, actor: str,
     initial = _check_data(data)
     if business_key is not None and not (0 < len(business_key) <= MAX_BUSINESS_KEY):
         raise InvalidInput(f"Mã nghiệp vụ phải có 1–{MAX_BUSINESS_KEY} ký tự")
-    definition = get_definition(uow, process_key, version)
+    definition = runtime.load_definition(ctx, uow, definition_id(uow, process_key, version))
     workflow = runtime.new_workflow(ctx, definition)
     workflow.task_tree.data.update(initial)
     error = runtime.advance(workflow)
@@ -77,7 +77,7 @@ def _change_status(ctx: "EngineContext", instance_id: int, *, actor: str, reason
         if instance.status not in allowed:
             raise InvalidState(f"Hồ sơ #{instance_id} đang '{instance.status}'; thao tác này chỉ "
                                f"áp dụng khi {' / '.join(allowed)}")
-        definition = runtime.load_definition(uow, instance.definition_id)
+        definition = runtime.load_definition(ctx, uow, instance.definition_id)
         workflow = runtime.load_workflow(ctx, definition, instance)
         before = runtime.snapshot(workflow)
         previous = instance.status
@@ -123,7 +123,7 @@ def retry(ctx: "EngineContext", instance_id: int, *, actor: str,
         instance = runtime.lock_instance(uow, instance_id)
         if instance.status != "error":
             raise InvalidState(f"Hồ sơ #{instance_id} không ở trạng thái lỗi")
-        definition = runtime.load_definition(uow, instance.definition_id)
+        definition = runtime.load_definition(ctx, uow, instance.definition_id)
         workflow = runtime.load_workflow(ctx, definition, instance)
         before = runtime.snapshot(workflow)
         failed = workflow.get_tasks(state=TaskState.ERROR)
@@ -183,7 +183,7 @@ def details(ctx: "EngineContext", instance_id: int) -> dict:
     base = summary(ctx, instance_id)
     with ctx.uow(write=False) as uow:
         instance = uow.session.get(ProcessInstance, instance_id)
-        definition = runtime.load_definition(uow, instance.definition_id)
+        definition = runtime.load_definition(ctx, uow, instance.definition_id)
         workflow = runtime.load_workflow(ctx, definition, instance)
         events = uow.session.scalars(select(AuditEvent).where(
             AuditEvent.chain == f"instance:{instance_id}").order_by(AuditEvent.seq))

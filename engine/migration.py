@@ -238,8 +238,8 @@ def _status_refusal(instance: ProcessInstance) -> str | None:
     return template.format(where=where, status=instance.status)
 
 
-def _specs(ctx: "EngineContext", definition: ProcessDefinition):
-    return ctx.specs.get(definition.id, lambda: definition.spec_json)
+def _specs(ctx: "EngineContext", definition):
+    return runtime.spec_of(ctx, definition)
 
 
 def _load(ctx: "EngineContext", instance: ProcessInstance, source) -> object:
@@ -361,7 +361,7 @@ def _migrate_one(ctx: "EngineContext", instance_id: int, to_version: int, actor:
                 result["message"] = (f"Hồ sơ #{instance_id} thuộc quy trình "
                                      f"'{instance.process_key}', không phải '{process_key}'")
                 return result
-            source_def = runtime.load_definition(uow, instance.definition_id)
+            source_def = runtime.load_definition(ctx, uow, instance.definition_id)
             result["from_version"] = source_def.version
             target_def = get_definition(uow, instance.process_key, to_version)
             if target_def.version <= source_def.version:

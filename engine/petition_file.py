@@ -70,7 +70,7 @@ def petition_file(ctx: "EngineContext", petition_id: int, actor: Actor, *,
         if petition is None:
             raise NotFound(f"Không tìm thấy đơn #{petition_id}")
         instance = session.get(ProcessInstance, petition.instance_id) if petition.instance_id else None
-        definition = runtime.load_definition(uow, instance.definition_id) if instance else None
+        definition = runtime.load_definition(ctx, uow, instance.definition_id) if instance else None
         labels = Labels(definition.forms if definition else _latest_intake_forms(session))
         data = _workflow_data(ctx, definition, instance)
         # A letter reclassified as a denunciation after registration is sealed in its workflow

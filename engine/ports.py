@@ -24,7 +24,8 @@ class TimerScheduler(Protocol):
         """Arrange a wake-up at ``due_at``; called only after the commit that wrote the timer."""
 
     def cancel(self, timer_id: int) -> None:
-        """Drop a pending wake-up; the timer row is already marked cancelled or fired."""
+        """The timer was cancelled (its row says so): drop its wake-up if it has one of its own.
+        A scheduler whose wake-ups are shared may do nothing; they re-read the rows anyway."""
 
 
 class NoScheduler:

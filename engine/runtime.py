@@ -14,13 +14,14 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer
 
 from engine import audit, human_tasks, timers
 from engine.audit import PendingEvent
 from engine.errors import NotFound
-from engine.models import ProcessDefinition, ProcessInstance
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.pruning import prune_finished
 from engine.serialization import dump_state, load_state
 
 if TYPE_CHECKING:
@@ -56,14 +57,65 @@ def find_task(workflow: BpmnWorkflow, guid: str):
         return None
 
 
-def load_definition(uow: "UnitOfWork", definition_id: int) -> ProcessDefinition:
-    # The serialized spec and the BPMN files are large and immutable: the spec comes from the
-    # in-process cache, so they are loaded only on a cache miss (deferred columns).
+@dataclass(frozen=True)
+class DefinitionView:
+    """What running an instance needs of its (immutable) definition, cached per context: the
+    restored spec and the declarations, without the stored BPMN files."""
+
+    id: int
+    process_key: str
+    version: int
+    name: str
+    forms: dict
+    lane_roles: dict
+    task_units: dict
+    spec: object
+    subprocess_specs: dict
+
+
+def load_definition(ctx: "EngineContext", uow: "UnitOfWork", definition_id: int) -> DefinitionView:
+    """The definition of an instance, from the context's cache after its first use.
+
+    Deployed versions never change, so a cached entry never goes stale; reading it once per
+    process saves a query (and the large spec column) on every workflow step.
+    """
+    cached = ctx.definitions.get(definition_id)
+    if cached is not None:
+        return cached
     definition = uow.session.get(ProcessDefinition, definition_id, options=[
-        defer(ProcessDefinition.spec_json), defer(ProcessDefinition.files)])
+        defer(ProcessDefinition.files)])
     if definition is None:
         raise NotFound(f"Không tìm thấy định nghĩa quy trình #{definition_id}")
-    return definition
+    spec, subs = ctx.specs.get(definition.id, lambda: definition.spec_json)
+    view = DefinitionView(definition.id, definition.process_key, definition.version,
+                          definition.name, definition.forms or {}, definition.lane_roles or {},
+                          definition.task_units or {}, spec, subs)
+    ctx.definitions.put(definition_id, view)
+    return view
+
+
+def spec_of(ctx: "EngineContext", definition) -> tuple:
+    """(spec, subprocess specs) of a DefinitionView or a ProcessDefinition row."""
+    if isinstance(definition, DefinitionView):
+        return definition.spec, definition.subprocess_specs
+    return ctx.specs.get(definition.id, lambda: definition.spec_json)
+
+
+# Built once: constructing a statement costs about as much as running it (bench/README.md).
+_BY_ID = select(ProcessInstance).where(ProcessInstance.id == bindparam("instance_id")) \
+    .execution_options(populate_existing=True)
+_LOCK = {"plain": _BY_ID, "update": _BY_ID.with_for_update(),
+         "skip_locked": _BY_ID.with_for_update(skip_locked=True)}
+_OF_TASK = select(ProcessInstance).where(ProcessInstance.id == select(HumanTask.instance_id).where(
+    HumanTask.id == bindparam("task_id")).scalar_subquery()) \
+    .execution_options(populate_existing=True)
+_LOCK_OF_TASK = {"plain": _OF_TASK, "update": _OF_TASK.with_for_update()}
+
+
+def _lock_mode(uow: "UnitOfWork", skip_locked: bool = False) -> str:
+    if uow.dialect != "postgresql":
+        return "plain"  # SQLite: the write transaction (BEGIN IMMEDIATE) is the lock
+    return "skip_locked" if skip_locked else "update"
 
 
 def lock_instance(uow: "UnitOfWork", instance_id: int, *,
@@ -73,25 +125,32 @@ def lock_instance(uow: "UnitOfWork", instance_id: int, *,
     With ``skip_locked`` (background sweeps) a row another worker holds returns None at once on
     PostgreSQL: that worker is already handling it.
     """
-    query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
-    if uow.dialect == "postgresql":
-        query = query.with_for_update(skip_locked=skip_locked)
-    instance = uow.session.scalars(query.execution_options(populate_existing=True)).first()
+    mode = _lock_mode(uow, skip_locked)
+    instance = uow.session.scalars(_LOCK[mode], {"instance_id": instance_id}).first()
     if instance is None:
-        if skip_locked and uow.dialect == "postgresql":
+        if mode == "skip_locked":
             return None
         raise NotFound(f"Không tìm thấy hồ sơ quy trình #{instance_id}")
     return instance
 
 
-def new_workflow(ctx: "EngineContext", definition: ProcessDefinition) -> BpmnWorkflow:
-    spec, subs = ctx.specs.get(definition.id, lambda: definition.spec_json)
+def lock_instance_of_task(uow: "UnitOfWork", task_id: int) -> ProcessInstance:
+    """The instance of a human task, locked for writing, in one statement (a task never moves
+    to another instance, so the sub-select needs no lock of its own)."""
+    instance = uow.session.scalars(_LOCK_OF_TASK[_lock_mode(uow)], {"task_id": task_id}).first()
+    if instance is None:
+        raise NotFound(f"Không tìm thấy công việc #{task_id}")
+    return instance
+
+
+def new_workflow(ctx: "EngineContext", definition) -> BpmnWorkflow:
+    spec, subs = spec_of(ctx, definition)
     return BpmnWorkflow(spec, subs, script_engine=ctx.script_engine())
 
 
-def load_workflow(ctx: "EngineContext", definition: ProcessDefinition,
+def load_workflow(ctx: "EngineContext", definition,
                   instance: ProcessInstance) -> BpmnWorkflow:
-    spec, subs = ctx.specs.get(definition.id, lambda: definition.spec_json)
+    spec, subs = spec_of(ctx, definition)
     workflow = load_state(instance.state, spec, subs)
     # The script engine is not serialized: without this the library's unrestricted default runs.
     workflow.script_engine = ctx.script_engine()
@@ -145,41 +204,49 @@ def _state_events(workflow: BpmnWorkflow, before: dict[UUID, int], actor: str) -
 
 
 def derive_status(workflow: BpmnWorkflow, error: StepError | None) -> str:
-    if error is not None or workflow.get_tasks(state=TaskState.ERROR):
+    if error is not None:
         return "error"
+    running = False
+    for task in all_tasks(workflow):  # one pass over the task dicts, no tree walk
+        if task.state == TaskState.ERROR:
+            return "error"
+        if task.state == TaskState.READY and not task.task_spec.manual:
+            running = True
     if workflow.is_completed():
         return "completed"
-    pending = workflow.get_tasks(state=TaskState.READY)
-    if any(not task.task_spec.manual for task in pending):
-        return "running"
-    return "waiting"
+    return "running" if running else "waiting"
 
 
 def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
          definition: ProcessDefinition, workflow: BpmnWorkflow, *, before: dict[UUID, int],
          actor: str, error: StepError | None, events: list[PendingEvent] = (),
          now: datetime | None = None, status: str | None = None) -> None:
-    """Write state, status, human tasks, timers and audit events into the unit of work."""
+    """Write state, status, human tasks, timers and audit events into the unit of work.
+
+    Nothing is flushed here for an existing instance: the rows are written at the commit, with a
+    single UPDATE of the instance row (state, status, audit head and version together).
+    """
     now = now or ctx.clock.now()
-    instance.state = dump_state(workflow)
-    if status is not None:
-        instance.status = status
-    else:
-        instance.status = derive_status(workflow, error)
-    if instance.status == "error" and error is not None:
-        instance.error_message, instance.error_task, instance.error_line = \
-            error.message, error.bpmn_id, error.line
-    elif instance.status != "error":
-        instance.error_message = instance.error_task = instance.error_line = None
-    instance.updated_at = now
-    if instance.id is None:
+    status = status if status is not None else derive_status(workflow, error)
+    if instance.id is None:  # a new instance needs its id before rows can point at it
+        instance.state, instance.status = dump_state(workflow), status
         uow.session.add(instance)
         uow.session.flush()
-    active = instance.status not in ("terminated",)
+    active = status not in ("terminated",)
     timers.sync_timers(ctx, uow, instance, workflow, now, active=active)
     human_tasks.sync_human_tasks(ctx, uow, instance, definition, workflow, now, active=active)
     all_events = list(events) + _state_events(workflow, before, actor)
     if error is not None:
         all_events.append(PendingEvent("instance_error", actor, {
             "message": error.message, "bpmn_id": error.bpmn_id, "line": error.line}))
+    # After the rows above were matched against the tree: they may name tasks this step finished.
+    prune_finished(workflow)
+    instance.state = dump_state(workflow)
+    instance.status = status
+    if status == "error" and error is not None:
+        instance.error_message, instance.error_task, instance.error_line = \
+            error.message, error.bpmn_id, error.line
+    elif status != "error":
+        instance.error_message = instance.error_task = instance.error_line = None
+    instance.updated_at = now
     audit.append_instance_events(uow.session, instance, all_events, now)

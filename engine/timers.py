@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from engine import runtime
 from engine.audit import PendingEvent
@@ -65,13 +65,16 @@ def waiting_timer_tasks(workflow):
             yield task
 
 
+_PENDING_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"),
+                                    Timer.status == "pending")
+
+
 def _pending_rows(uow: "UnitOfWork", instance_id: int) -> list[Timer]:
     """The instance's pending timer rows, read once per unit of work (firing and syncing share it)."""
     key = ("pending_timers", instance_id)
     rows = uow.session.info.get(key)
     if rows is None:
-        rows = list(uow.session.scalars(select(Timer).where(
-            Timer.instance_id == instance_id, Timer.status == "pending")))
+        rows = list(uow.session.scalars(_PENDING_ROWS, {"instance_id": instance_id}))
         uow.session.info[key] = rows
     return rows
 
@@ -111,12 +114,13 @@ def sync_timers(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstan
         finished.append(row)
     session.info[("pending_timers", instance.id)] = list(pending.values())
     if changed or finished:
-        session.flush()
         scheduler = ctx.scheduler
+        # New rows get their id at the commit's flush; the callbacks run after it.
         for row in changed:
-            uow.after_commit(lambda i=row.id, d=row.due_at: scheduler.schedule(i, d))
-        # A fired timer's wake-up job is left alone: it re-reads the row and does nothing, which is
-        # cheaper than a Redis round trip per fire. Cancelled timers drop their job.
+            uow.after_commit(lambda r=row: scheduler.schedule(r.id, r.due_at))
+        # A fired timer's wake-up is left alone: it re-reads the rows and finds nothing to do,
+        # cheaper than a Redis round trip per fire. A cancelled one is offered to the scheduler
+        # (the RQ one shares a wake-up per due second, so it keeps it for the other timers).
         for row in finished:
             if row.status == "cancelled":
                 uow.after_commit(lambda i=row.id: scheduler.cancel(i))
@@ -173,12 +177,11 @@ def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime, 
         instance = runtime.lock_instance(uow, instance_id, skip_locked=skip_locked)
         if instance is None or instance.status not in _LIVE:
             return 0  # suspended, in error or closed: the rows stay pending until it resumes
-        has_due = uow.session.scalar(select(Timer.id).where(
-            Timer.instance_id == instance_id, Timer.status == "pending", Timer.due_at <= now)
-            .limit(1))
-        if has_due is None:
+        # Read under the lock (and kept for the sync after the step): another worker may have
+        # fired them meanwhile.
+        if not any(row.due_at <= now for row in _pending_rows(uow, instance_id)):
             return 0
-        definition = runtime.load_definition(uow, instance.definition_id)
+        definition = runtime.load_definition(ctx, uow, instance.definition_id)
         workflow = runtime.load_workflow(ctx, definition, instance)
         before = runtime.snapshot(workflow)
         events, error, due_rows = fire_due_in(uow, instance, workflow, now)
@@ -190,14 +193,19 @@ def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime, 
 
 
 def fire_due_timers(ctx: "EngineContext", now: datetime | None = None, *,
-                    limit: int = 1000) -> dict:
-    """Fire every pending timer due at ``now``: one unit of work per instance, safe to repeat."""
+                    limit: int = 1000, live_clock: bool = False) -> dict:
+    """Fire every pending timer due at ``now``: one unit of work per instance, safe to repeat.
+
+    With ``live_clock`` (the workers) each instance fires at the clock's time when it is reached,
+    not at the round's ``now``: under a backlog the recorded ``fired_at`` stays true.
+    """
     now = now or ctx.clock.now()
     with ctx.uow(write=False) as uow:
         instance_ids = due_instance_ids(uow, now, limit)
     fired = 0
     for instance_id in instance_ids:
-        fired += fire_instance_timers(ctx, instance_id, now, skip_locked=True)
+        moment = max(now, ctx.clock.now()) if live_clock else now
+        fired += fire_instance_timers(ctx, instance_id, moment, skip_locked=True)
     return {"instances": len(instance_ids), "fired": fired, "now": now.isoformat()}
 
 

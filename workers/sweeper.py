@@ -23,7 +23,8 @@ MIN_SLEEP_S = 0.02
 
 def sweep_once(ctx: EngineContext, now: datetime, sender: EmailSender | None = None,
                mail_from: str = "don-thu@localhost") -> dict:
-    result = {"timers": fire_due_timers(ctx, now), "deadlines": check_deadlines(ctx, now)}
+    result = {"timers": fire_due_timers(ctx, now, live_clock=True),
+              "deadlines": check_deadlines(ctx, now)}
     if sender is not None:
         result["mail"] = deliver_pending(ctx, sender, now, mail_from=mail_from)
     return result

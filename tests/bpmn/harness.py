@@ -195,7 +195,7 @@ class Scenario:
         with self.ctx.uow(write=False) as uow:
             instance = uow.session.scalars(select(ProcessInstance).where(
                 ProcessInstance.id == self.instance_id)).one()
-            definition = runtime.load_definition(uow, instance.definition_id)
+            definition = runtime.load_definition(self.ctx, uow, instance.definition_id)
             return runtime.load_workflow(self.ctx, definition, instance)
 
     def _record(self) -> None:

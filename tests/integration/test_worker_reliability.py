@@ -16,7 +16,7 @@ from engine import audit, deployment, instances
 from engine.models import AuditEvent, ProcessInstance, Timer
 from tests.support import FIXTURES, make_context
 from workers.redis_connection import connect
-from workers.scheduler import RQTimerScheduler
+from workers.scheduler import RQTimerScheduler, due_second, job_id
 
 TIMER_ONCE = FIXTURES / "engine" / "timer_once.bpmn"
 UTC = timezone.utc
@@ -126,7 +126,13 @@ def test_flushall_with_500_pending_timers(db_url, redis_url, redis_conn, rq_ctx,
     ids = _start_timers(ctx, 500, first_in_s=4, spread_s=1)
     from rq import Queue
     registry = Queue("petitions", connection=redis_conn).scheduled_job_registry
-    assert redis_conn.zcard(registry.key) == 500  # (.count would drop already-due entries)
+    with ctx.uow(write=False) as uow:
+        seconds = {due_second(due) for due in uow.session.scalars(
+            select(Timer.due_at).where(Timer.instance_id.in_(ids)))}
+    # One shared wake-up per due second (1 s of spread: one or two), not 500.
+    assert len(seconds) <= 2
+    assert sorted(redis_conn.zrange(registry.key, 0, -1)) == sorted(
+        job_id(second).encode() for second in seconds)
     redis_conn.flushall()
     worker = _spawn_worker(db_url, redis_url, tmp_path)
     try:
@@ -171,6 +177,7 @@ def _fire_racer(db_url, barrier, timer_ids, results):
 
 
 def test_two_workers_racing_on_one_instance(db_url, redis_url, redis_conn, rq_ctx):
+    """The per-timer ``fire_timer`` jobs that earlier versions left in Redis still fire once."""
     ctx = rq_ctx(redis_url)
     ids = _start_timers(ctx, 40, first_in_s=0.5, spread_s=0.5)
     with ctx.uow(write=False) as uow:
@@ -191,4 +198,39 @@ def test_two_workers_racing_on_one_instance(db_url, redis_url, redis_conn, rq_ct
     for proc in procs:
         proc.join(timeout=30)
     assert all(sorted(v) == [0, 1] for v in outcomes.values()), outcomes
+    _assert_exactly_once(ctx, ids)
+
+
+def _wake_up_racer(db_url, barrier, seconds, results):
+    from workers.context import set_worker_context
+    from workers.jobs import fire_due_timers_at
+    ctx = make_context(db_url, clock=_RealClock())
+    set_worker_context(ctx)
+    for second in seconds:
+        barrier.wait()
+        time.sleep(max(0.0, second - time.time()) + 0.01)  # RQ moves the job at its second
+        results.put((second, fire_due_timers_at(second)))
+    ctx.close()
+
+
+def test_two_workers_racing_on_shared_wake_ups(db_url, redis_url, redis_conn, rq_ctx):
+    """Two workers run each second's wake-up at the same moment (a duplicate delivery, or one
+    racing a sweep) as the timers fall due: every timer fires once, never twice."""
+    ctx = rq_ctx(redis_url)
+    ids = _start_timers(ctx, 40, first_in_s=0.5, spread_s=3)
+    with ctx.uow(write=False) as uow:
+        dues = list(uow.session.scalars(select(Timer.due_at).where(Timer.instance_id.in_(ids))))
+    seconds = sorted({due_second(due) for due in dues})
+    assert len(seconds) >= 3 and len(dues) == 40 and seconds[0] > time.time()
+    mp_ctx = mp.get_context("fork")
+    barrier, results = mp_ctx.Barrier(2), mp_ctx.Queue()
+    procs = [mp_ctx.Process(target=_wake_up_racer, args=(db_url, barrier, seconds, results))
+             for _ in range(2)]
+    for proc in procs:
+        proc.start()
+    fired = [results.get(timeout=60) for _ in range(2 * len(seconds))]
+    for proc in procs:
+        proc.join(timeout=30)
+    assert sum(count for _, count in fired) == 40
+    assert len({second for second, count in fired if count}) >= 2  # raced second by second
     _assert_exactly_once(ctx, ids)
