@@ -9,10 +9,12 @@ search silently stops finding a READY gateway (spiffworkflow-notes, "Limits").
 Nothing is lost by cutting the finished chain above the live tasks: each task's data is copied to
 its children as it runs, so the live tasks already carry everything the process knows, and every
 state change is already in the audit chain (engine/audit.py), which is what history, reports and
-the case file read. What is kept: the root, and everything below the node ``KEEP_ANCESTORS`` levels
-above the lowest common ancestor of all unfinished tasks. Structured joins (a boundary event's
-join) look up their split as a near ancestor of an unfinished task, which is always at or below
-that common ancestor; the extra levels are margin.
+the case file read. What is kept: everything below the task ``KEEP_ANCESTORS`` levels above the
+lowest common ancestor of all unfinished tasks, and above it a chain holding the root and the
+deepest finished task of each spec, in order. The library looks back in the tree only for "the
+nearest ancestor whose spec is one of these" (a boundary event's join finds its split; a parallel
+gateway that also joins a loop's back edge walks up to the start to see which inputs it came
+through), and those answers are the same on the shortened chain.
 """
 from __future__ import annotations
 
@@ -77,16 +79,23 @@ def _prune_tree(top, tree) -> int:
     cut = len(path) - 1 - KEEP_ANCESTORS  # index of the first task kept below the root
     if cut <= 1:
         return 0
-    root, first_kept = path[0], path[cut]
-    doomed = []
-    for index in range(1, cut):
-        node, on_path = path[index], path[index + 1]
-        doomed.append(node)
+    root, first_kept, chain = path[0], path[cut], path[1:cut]
+    # Of the chain, the deepest task of each spec stays (in order): SpiffWorkflow answers "the
+    # nearest ancestor whose spec is one of these" (a parallel gateway that is also a join, a
+    # boundary join's split) by walking up, possibly to the start, and those answers are the same
+    # on the shortened chain. A loop repeats the same specs, so the chain stays bounded.
+    deepest = {id(node.task_spec): node for node in chain}
+    kept = [node for node in chain if deepest[id(node.task_spec)] is node]
+    doomed = [node for node in chain if deepest[id(node.task_spec)] is not node]
+    for index, node in enumerate(chain):
+        on_path = path[index + 2]
         stack = [child for child in node.children if child is not on_path]
         while stack:
             task = stack.pop()
             doomed.append(task)
             stack.extend(task.children)
+    if not doomed:
+        return 0
     if any(not task.has_state(_FINISHED) for task in doomed):
         return 0  # cannot happen when the anchor is right; never cut a live task
     for task in doomed:
@@ -94,8 +103,11 @@ def _prune_tree(top, tree) -> int:
             top.delete_subprocess(task)
     for task in doomed:
         tree.tasks.pop(task.id, None)
-    root._children = [first_kept.id]
-    first_kept._parent = root.id
+    parent = root
+    for node in kept + [first_kept]:
+        parent._children = [node.id]
+        node._parent = parent.id
+        parent = node
     if tree.last_task is not None and tree.last_task.id not in tree.tasks:
         tree.last_task = first_kept
     return len(doomed)
