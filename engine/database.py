@@ -7,10 +7,12 @@ busy timeout instead of failing mid-transaction); on PostgreSQL instance rows ar
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -53,7 +55,33 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo)
+    _ping_idle_connections(engine)
+    return engine
+
+
+# A connection used this recently is taken as alive: a ping on every checkout is a round trip per
+# unit of work (about 5 % of a task completion, bench/README.md). One idle for longer is pinged
+# first and silently replaced if the server dropped it (a restart, an idle timeout on the way).
+PING_AFTER_IDLE_S = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as err:  # any failure: the pool retries with a fresh connection
+            raise DisconnectionError(f"stale connection: {err}") from err
+        if alive is False:
+            raise DisconnectionError("stale connection")
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -52,12 +52,17 @@ def _priority(task) -> int:
 
 def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
                      definition: ProcessDefinition, workflow, now: datetime, *,
-                     active: bool = True) -> None:
+                     active: bool = True, none_before: bool = False) -> None:
+    """Mirror the READY user/manual tasks into ``human_tasks``. ``none_before``: the caller knows
+    the instance had no READY task before this step, so it has no ready row (rows are written
+    only here, from READY tasks) and, if none is READY now either, nothing needs reading."""
     session = uow.session
-    rows = {row.task_guid: row for row in ready_rows(uow, instance.id)}
     ready = {}
     if active:
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    if none_before and not ready:
+        return
+    rows = {row.task_guid: row for row in ([] if none_before else ready_rows(uow, instance.id))}
     left_ready = []
     for guid, row in rows.items():
         if guid not in ready:

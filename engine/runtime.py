@@ -134,6 +134,23 @@ def lock_instance(uow: "UnitOfWork", instance_id: int, *,
     return instance
 
 
+_MANY = select(ProcessInstance).where(
+    ProcessInstance.id.in_(bindparam("instance_ids", expanding=True))) \
+    .order_by(ProcessInstance.id).execution_options(populate_existing=True)
+_LOCK_MANY = {"plain": _MANY, "update": _MANY.with_for_update(),
+              "skip_locked": _MANY.with_for_update(skip_locked=True)}
+
+
+def lock_instances(uow: "UnitOfWork", instance_ids: list[int], *,
+                   skip_locked: bool = False) -> list[ProcessInstance]:
+    """Several instance rows for writing, in id order (two lockers never wait on each other in
+    a cycle); missing ones, and with ``skip_locked`` ones another worker holds, are left out."""
+    if not instance_ids:
+        return []
+    return list(uow.session.scalars(_LOCK_MANY[_lock_mode(uow, skip_locked)],
+                                    {"instance_ids": list(instance_ids)}))
+
+
 def lock_instance_of_task(uow: "UnitOfWork", task_id: int) -> ProcessInstance:
     """The instance of a human task, locked for writing, in one statement (a task never moves
     to another instance, so the sub-select needs no lock of its own)."""
@@ -228,13 +245,15 @@ def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
     """
     now = now or ctx.clock.now()
     status = status if status is not None else derive_status(workflow, error)
+    none_ready_before = instance.id is None or TaskState.READY not in before.values()
     if instance.id is None:  # a new instance needs its id before rows can point at it
         instance.state, instance.status = dump_state(workflow), status
         uow.session.add(instance)
         uow.session.flush()
     active = status not in ("terminated",)
     timers.sync_timers(ctx, uow, instance, workflow, now, active=active)
-    human_tasks.sync_human_tasks(ctx, uow, instance, definition, workflow, now, active=active)
+    human_tasks.sync_human_tasks(ctx, uow, instance, definition, workflow, now, active=active,
+                                 none_before=none_ready_before)
     all_events = list(events) + _state_events(workflow, before, actor)
     if error is not None:
         all_events.append(PendingEvent("instance_error", actor, {

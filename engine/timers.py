@@ -170,43 +170,91 @@ def fire_due_in(uow: "UnitOfWork", instance: ProcessInstance, workflow, now: dat
     return events, error, due_rows
 
 
-def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime, *,
-                         skip_locked: bool = False) -> int:
-    """Fire this instance's due timers in one unit of work; returns how many fired. Idempotent."""
+# Instances fired per unit of work by a sweep: one lock statement, one read of their timers and
+# one commit for the lot, instead of one of each per instance (bench/README.md, timer benchmark).
+FIRE_BATCH = 20
+
+_PENDING_OF = select(Timer).where(Timer.instance_id.in_(bindparam("ids", expanding=True)),
+                                  Timer.status == "pending")
+
+
+def _read_pending(uow: "UnitOfWork", instance_ids: list[int]) -> None:
+    """The pending timer rows of several instances in one query, into the per-instance cache."""
+    by_instance: dict[int, list[Timer]] = {instance_id: [] for instance_id in instance_ids}
+    for row in uow.session.scalars(_PENDING_OF, {"ids": instance_ids}):
+        by_instance[row.instance_id].append(row)
+    for instance_id, rows in by_instance.items():
+        uow.session.info[("pending_timers", instance_id)] = rows
+
+
+def _fire_locked(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
+                 now: datetime) -> int:
+    if not any(row.due_at <= now for row in _pending_rows(uow, instance.id)):
+        return 0  # another worker fired them meanwhile (the rows were read under the lock)
+    definition = runtime.load_definition(ctx, uow, instance.definition_id)
+    workflow = runtime.load_workflow(ctx, definition, instance)
+    before = runtime.snapshot(workflow)
+    events, error, due_rows = fire_due_in(uow, instance, workflow, now)
+    runtime.save(ctx, uow, instance, definition, workflow, before=before,
+                 actor=SYSTEM_ACTOR, error=error, events=events, now=now)
+    return sum(1 for row in due_rows if row.status == "fired")
+
+
+def fire_instances(ctx: "EngineContext", instance_ids: list[int], now: datetime, *,
+                   skip_locked: bool = False) -> int:
+    """Fire the due timers of these instances in one unit of work; returns how many fired.
+
+    Idempotent. With ``skip_locked`` (PostgreSQL) instances another worker holds are left to it.
+    Suspended, failed and closed instances keep their rows pending until they resume.
+    """
     with ctx.uow() as uow:
-        instance = runtime.lock_instance(uow, instance_id, skip_locked=skip_locked)
-        if instance is None or instance.status not in _LIVE:
-            return 0  # suspended, in error or closed: the rows stay pending until it resumes
-        # Read under the lock (and kept for the sync after the step): another worker may have
-        # fired them meanwhile.
-        if not any(row.due_at <= now for row in _pending_rows(uow, instance_id)):
+        instances = [instance for instance in
+                     runtime.lock_instances(uow, instance_ids, skip_locked=skip_locked)
+                     if instance.status in _LIVE]
+        if not instances:
             return 0
-        definition = runtime.load_definition(ctx, uow, instance.definition_id)
-        workflow = runtime.load_workflow(ctx, definition, instance)
-        before = runtime.snapshot(workflow)
-        events, error, due_rows = fire_due_in(uow, instance, workflow, now)
-        runtime.save(ctx, uow, instance, definition, workflow, before=before,
-                     actor=SYSTEM_ACTOR, error=error, events=events, now=now)
-        fired = sum(1 for row in due_rows if row.status == "fired")
+        _read_pending(uow, [instance.id for instance in instances])
+        fired = sum(_fire_locked(ctx, uow, instance, now) for instance in instances)
         uow.commit()
         return fired
 
 
+def fire_instance_timers(ctx: "EngineContext", instance_id: int, now: datetime, *,
+                         skip_locked: bool = False) -> int:
+    """Fire one instance's due timers in one unit of work; returns how many fired. Idempotent."""
+    return fire_instances(ctx, [instance_id], now, skip_locked=skip_locked)
+
+
 def fire_due_timers(ctx: "EngineContext", now: datetime | None = None, *,
                     limit: int = 1000, live_clock: bool = False) -> dict:
-    """Fire every pending timer due at ``now``: one unit of work per instance, safe to repeat.
+    """Fire every pending timer due at ``now``, ``FIRE_BATCH`` instances per unit of work; safe
+    to repeat and to run from several workers at once.
 
-    With ``live_clock`` (the workers) each instance fires at the clock's time when it is reached,
-    not at the round's ``now``: under a backlog the recorded ``fired_at`` stays true.
+    With ``live_clock`` (the workers) each batch fires at the clock's time when it is reached,
+    not at the round's ``now``: under a backlog the recorded ``fired_at`` stays true. A batch
+    that fails is retried one instance per unit of work, so an instance that cannot be fired
+    (listed in ``failed``, its rows left pending) holds back no other deadline.
     """
     now = now or ctx.clock.now()
     with ctx.uow(write=False) as uow:
         instance_ids = due_instance_ids(uow, now, limit)
-    fired = 0
-    for instance_id in instance_ids:
+    fired, failed = 0, []
+    for start in range(0, len(instance_ids), FIRE_BATCH):
+        batch = instance_ids[start:start + FIRE_BATCH]
         moment = max(now, ctx.clock.now()) if live_clock else now
-        fired += fire_instance_timers(ctx, instance_id, moment, skip_locked=True)
-    return {"instances": len(instance_ids), "fired": fired, "now": now.isoformat()}
+        try:
+            fired += fire_instances(ctx, batch, moment, skip_locked=True)
+            continue
+        except Exception:  # which instance failed is found below, one unit of work each
+            pass
+        for instance_id in batch:
+            try:
+                fired += fire_instances(ctx, [instance_id], moment, skip_locked=True)
+            except Exception as err:
+                failed.append({"instance_id": instance_id,
+                               "error": f"{type(err).__name__}: {err}"[:500]})
+    return {"instances": len(instance_ids), "fired": fired, "failed": failed,
+            "now": now.isoformat()}
 
 
 def next_due(ctx: "EngineContext") -> datetime | None:

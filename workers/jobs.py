@@ -35,6 +35,9 @@ def fire_due_timers_at(due_second: int) -> int:
         # sweepers hold entirely fires nothing here, and they are on it).
         result = fire_due_timers(ctx, now, limit=BATCH_INSTANCES, live_clock=True)
         fired += result["fired"]
+        for failure in result["failed"]:
+            log.error("timers of instance %s could not fire (left pending): %s",
+                      failure["instance_id"], failure["error"])
         if result["instances"] < BATCH_INSTANCES or not result["fired"]:
             return fired
 

@@ -40,6 +40,9 @@ def run_sweeper(ctx: EngineContext, interval_s: float = 2.0, stop: threading.Eve
             result = sweep_once(ctx, datetime.now(timezone.utc), sender, mail_from)
             if result["timers"]["fired"]:
                 log.info("sweep fired %s timer(s)", result["timers"]["fired"])
+            for failure in result["timers"]["failed"]:
+                log.error("timers of instance %s could not fire (left pending): %s",
+                          failure["instance_id"], failure["error"])
             upcoming = next_due(ctx)
             if upcoming is not None:
                 until = (upcoming - datetime.now(timezone.utc)).total_seconds()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from engine import deployment, human_tasks, instances, timers
-from engine.models import Timer
+from engine.models import ProcessInstance, Timer
 from tests.support import FIXTURES, actor
 
 STEPS = FIXTURES / "engine" / "script_steps.bpmn"
@@ -53,7 +53,8 @@ def test_timer_fires_once_with_injected_clock(ctx, clock, scheduler):
     assert instances.details(ctx, instance_id)["status"] == "waiting"
 
     result = timers.fire_due_timers(ctx, due + timedelta(seconds=1))
-    assert result == {"instances": 1, "fired": 1, "now": (due + timedelta(seconds=1)).isoformat()}
+    assert result == {"instances": 1, "fired": 1, "failed": [],
+                      "now": (due + timedelta(seconds=1)).isoformat()}
     details = instances.details(ctx, instance_id)
     assert details["status"] == "completed" and details["data"]["overdue"] is True
     assert details["tasks"] == []
@@ -101,7 +102,8 @@ def test_duration_timer_row_and_due_sweep_over_many_instances(ctx, clock):
         assert len(rows) == 5
         assert all(r.kind == "boundary" and r.attached_to == "Task_review" for r in rows)
         after = max(r.due_at for r in rows) + timedelta(seconds=1)
-    assert timers.fire_due_timers(ctx, after) == {"instances": 5, "fired": 5, "now": after.isoformat()}
+    assert timers.fire_due_timers(ctx, after) == {"instances": 5, "fired": 5, "failed": [],
+                                                  "now": after.isoformat()}
     assert {instances.details(ctx, i)["status"] for i in ids} == {"completed"}
 
 
@@ -135,3 +137,28 @@ def test_completion_fires_a_due_timer_first(ctx, clock):
         human_tasks.complete(ctx, task_id, OFFICER, {})
     assert timers.fire_due_timers(ctx, clock.current)["fired"] == 1
     assert instances.details(ctx, started["instance_id"])["data"]["overdue"] is True
+
+
+def test_a_broken_instance_holds_back_no_other_deadline(ctx):
+    """The sweep fires up to FIRE_BATCH instances per unit of work; an instance that cannot be
+    loaded fails its batch, which is then retried one instance at a time."""
+    deploy(ctx, REVIEW)
+    ids = [instances.start(ctx, "review_loop", actor="binh")["instance_id"]
+           for _ in range(timers.FIRE_BATCH + 5)]
+    broken = ids[3]
+    with ctx.uow() as uow:  # a damaged stored state (say, a bad manual edit): cannot be loaded
+        uow.session.get(ProcessInstance, broken).state = "{not json"
+        uow.commit()
+    with ctx.uow(write=False) as uow:
+        after = max(uow.session.scalars(select(Timer.due_at))) + timedelta(seconds=1)
+    result = timers.fire_due_timers(ctx, after)
+    assert result["instances"] == len(ids) and result["fired"] == len(ids) - 1
+    assert [f["instance_id"] for f in result["failed"]] == [broken]
+    assert "JSONDecodeError" in result["failed"][0]["error"]
+    assert {instances.summary(ctx, i)["status"] for i in ids if i != broken} == {"completed"}
+    with ctx.uow(write=False) as uow:  # its timer is still pending, nothing half-written
+        assert uow.session.scalar(select(Timer.status).where(Timer.instance_id == broken)) == \
+            "pending"
+    # Firing again is a no-op for the others and reports the broken one again.
+    again = timers.fire_due_timers(ctx, after)
+    assert again["fired"] == 0 and [f["instance_id"] for f in again["failed"]] == [broken]
