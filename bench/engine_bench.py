@@ -399,6 +399,18 @@ def run_backend(backend: str, counts: dict, profile: bool) -> dict:
     return result
 
 
+def cpu_calibration_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python loop. This machine's speed drifts (a shared
+    virtual machine: the same code measured 4.9 and 8.3 ms of client CPU per completion an hour
+    apart), so runs compare only at a similar calibration."""
+    best = math.inf
+    for _ in range(3):
+        start = time.process_time()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.process_time() - start)
+    return round(best * 1000, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -411,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
                        "spiffworkflow": version("spiffworkflow"),
                        "sqlalchemy": version("SQLAlchemy"), "cpus": os.cpu_count(),
                        "quick": args.quick, "profiled": args.profile, "counts": counts,
-                       "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}}
+                       "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+                       "cpu_calibration_ms_at_start": cpu_calibration_ms()}}
     began = time.perf_counter()
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
         if backend == "postgresql":
@@ -424,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         report[backend] = run_backend(backend, counts, args.profile)
     report["meta"]["elapsed_s"] = round(time.perf_counter() - began, 1)
+    report["meta"]["cpu_calibration_ms_at_end"] = cpu_calibration_ms()
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 
