@@ -585,10 +585,10 @@ def timed_fires(ctx, instance_ids: list[int],
 @contextmanager
 def instrumented(ctx):
     """Time the steps of the real firing code in this process by wrapping the functions it calls
-    (``runtime.lock_instance/load_workflow/advance/save``, ``UnitOfWork.commit`` and the
-    scheduler's ``cancel``); restored on exit. Whatever the engine's firing code becomes, these
+    (``runtime.lock_instances/load_workflow/advance/save``, ``timers._read_pending`` and
+    ``UnitOfWork.commit``); restored on exit. Whatever the engine's firing code becomes, these
     are the steps it is built from."""
-    from engine import runtime
+    from engine import runtime, timers
     from engine.unit_of_work import UnitOfWork
     spent: dict[str, float] = {}
     restore = []
@@ -605,12 +605,12 @@ def instrumented(ctx):
         setattr(owner, name, timed)
         restore.append((owner, name, None if instance else original))
 
-    wrap(runtime, "lock_instance", "lock_instance")
+    wrap(runtime, "lock_instances", "lock_instance")
+    wrap(timers, "_read_pending", "read_pending")
     wrap(runtime, "load_workflow", "load_workflow")
     wrap(runtime, "advance", "advance")
     wrap(runtime, "save", "save")
     wrap(UnitOfWork, "commit", "commit")
-    wrap(ctx.scheduler, "cancel", "cancel_wakeup", instance=True)
     try:
         yield spent
     finally:
@@ -622,15 +622,14 @@ def instrumented(ctx):
 
 
 def phase_split(ctx, instance_ids: list[int]) -> dict:
-    """Mean milliseconds per fire of each step of ``fire_instance_timers``; ``commit`` excludes
-    the after-commit cancel of the RQ wake-up (if the code still cancels on fire), ``other`` is
-    the rest (reads, snapshot, events); ``client_cpu_ms`` is this process's CPU per fire."""
+    """Mean milliseconds per fire of each step of ``fire_instance_timers``; ``other`` is the rest
+    (opening the unit of work, the snapshot, events); ``client_cpu_ms`` is this process's CPU
+    per fire."""
     with instrumented(ctx) as spent:
         cpu = time.process_time()
         total = sum(timed_fires(ctx, instance_ids)) / 1000
         cpu = time.process_time() - cpu
     n = max(1, len(instance_ids))
-    spent["commit"] = spent.get("commit", 0.0) - spent.get("cancel_wakeup", 0.0)
     out = {f"{key}_ms": round(1000 * value / n, 2) for key, value in spent.items()}
     out["other_ms"] = round(1000 * (total - sum(spent.values())) / n, 2)
     out["total_ms"] = round(1000 * total / n, 2)
