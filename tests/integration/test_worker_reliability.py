@@ -185,20 +185,25 @@ def test_two_workers_racing_on_one_instance(db_url, redis_url, redis_conn, rq_ct
         last_due = uow.session.scalar(select(func.max(Timer.due_at)))
     assert len(timer_ids) == 40
     time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 0.1)  # all due now
+    outcomes: dict[int, list[int]] = {}
+    for timer_id, fired in _race(_fire_racer, db_url, timer_ids):
+        outcomes.setdefault(timer_id, []).append(fired)
+    assert all(sorted(v) == [0, 1] for v in outcomes.values()), outcomes
+    _assert_exactly_once(ctx, ids)
+
+
+def _race(racer, db_url, items) -> list:
+    """Two forked processes run ``racer`` over the same items in step; one result per item each."""
     mp_ctx = mp.get_context("fork")
     barrier, results = mp_ctx.Barrier(2), mp_ctx.Queue()
-    procs = [mp_ctx.Process(target=_fire_racer, args=(db_url, barrier, timer_ids, results))
+    procs = [mp_ctx.Process(target=racer, args=(db_url, barrier, items, results))
              for _ in range(2)]
     for proc in procs:
         proc.start()
-    outcomes: dict[int, list[int]] = {}
-    for _ in range(2 * len(timer_ids)):
-        timer_id, fired = results.get(timeout=60)
-        outcomes.setdefault(timer_id, []).append(fired)
+    outcomes = [results.get(timeout=60) for _ in range(2 * len(items))]
     for proc in procs:
         proc.join(timeout=30)
-    assert all(sorted(v) == [0, 1] for v in outcomes.values()), outcomes
-    _assert_exactly_once(ctx, ids)
+    return outcomes
 
 
 def _wake_up_racer(db_url, barrier, seconds, results):
@@ -222,15 +227,7 @@ def test_two_workers_racing_on_shared_wake_ups(db_url, redis_url, redis_conn, rq
         dues = list(uow.session.scalars(select(Timer.due_at).where(Timer.instance_id.in_(ids))))
     seconds = sorted({due_second(due) for due in dues})
     assert len(seconds) >= 3 and len(dues) == 40 and seconds[0] > time.time()
-    mp_ctx = mp.get_context("fork")
-    barrier, results = mp_ctx.Barrier(2), mp_ctx.Queue()
-    procs = [mp_ctx.Process(target=_wake_up_racer, args=(db_url, barrier, seconds, results))
-             for _ in range(2)]
-    for proc in procs:
-        proc.start()
-    fired = [results.get(timeout=60) for _ in range(2 * len(seconds))]
-    for proc in procs:
-        proc.join(timeout=30)
+    fired = _race(_wake_up_racer, db_url, seconds)
     assert sum(count for _, count in fired) == 40
     assert len({second for second, count in fired if count}) >= 2  # raced second by second
     _assert_exactly_once(ctx, ids)
