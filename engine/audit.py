@@ -47,13 +47,15 @@ def _normalise(payload: dict) -> dict:
     return json.loads(json.dumps(payload, ensure_ascii=False, default=str))
 
 
-def _build(chain: str, seq: int, prev: str, event: PendingEvent, at: datetime,
-           instance_id: int | None) -> AuditEvent:
+def _row(chain: str, seq: int, prev: str, event: PendingEvent, at: datetime,
+         instance_id: int | None) -> dict:
+    """The column values of one audit event, its hash chained to ``prev``."""
     payload = _normalise(event.payload)
     digest = event_hash(chain=chain, seq=seq, prev_hash=prev, event_type=event.event_type,
                         actor=event.actor, occurred_at=at, instance_id=instance_id, payload=payload)
-    return AuditEvent(chain=chain, seq=seq, instance_id=instance_id, event_type=event.event_type,
-                      actor=event.actor, occurred_at=at, payload=payload, prev_hash=prev, hash=digest)
+    return {"chain": chain, "seq": seq, "instance_id": instance_id, "event_type": event.event_type,
+            "actor": event.actor, "occurred_at": at, "payload": payload, "prev_hash": prev,
+            "hash": digest}
 
 
 def append_instance_events(session: Session, instance: ProcessInstance,
@@ -64,13 +66,8 @@ def append_instance_events(session: Session, instance: ProcessInstance,
     rows = []
     for event in events:
         seq += 1
-        payload = _normalise(event.payload)
-        head_before, head = head, event_hash(
-            chain=chain, seq=seq, prev_hash=head, event_type=event.event_type, actor=event.actor,
-            occurred_at=at, instance_id=instance.id, payload=payload)
-        rows.append({"chain": chain, "seq": seq, "instance_id": instance.id,
-                     "event_type": event.event_type, "actor": event.actor, "occurred_at": at,
-                     "payload": payload, "prev_hash": head_before, "hash": head})
+        rows.append(_row(chain, seq, head, event, at, instance.id))
+        head = rows[-1]["hash"]
     if rows:
         # A plain multi-row INSERT: nothing reads these rows back in the unit of work, so the
         # ORM's per-object bookkeeping (and fetching their ids) is skipped.
@@ -87,7 +84,7 @@ def append_chain_event(session: Session, chain: str, event: PendingEvent, at: da
         head = AuditChainHead(chain=chain, seq=0, head=GENESIS)
         session.add(head)
         session.flush()  # visible to the next append in this unit of work (autoflush is off)
-    row = _build(chain, head.seq + 1, head.head or GENESIS, event, at, None)
+    row = AuditEvent(**_row(chain, head.seq + 1, head.head or GENESIS, event, at, None))
     session.add(row)
     head.seq, head.head = row.seq, row.hash
     return row

@@ -12,7 +12,7 @@ from engine.models import CalendarOverride
 from engine.ports import Clock, NoScheduler, SystemClock, TimerScheduler
 from engine.script_helpers import calendar_helpers
 from engine.scripting import build_script_engine
-from engine.serialization import SpecCache
+from engine.serialization import BoundedCache
 from engine.unit_of_work import UnitOfWork
 from engine.working_days import WorkingDayCalendar
 
@@ -21,31 +21,13 @@ from engine.working_days import WorkingDayCalendar
 CALENDAR_TTL_S = 60.0
 
 
-class DefinitionCache:
-    """Definition views by id (engine.runtime.DefinitionView); deployed versions never change."""
-
-    def __init__(self, max_entries: int = 256):
-        self._entries: dict[int, object] = {}
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-
-    def get(self, definition_id: int):
-        return self._entries.get(definition_id)
-
-    def put(self, definition_id: int, view) -> None:
-        with self._lock:
-            if len(self._entries) >= self.max_entries:
-                self._entries.pop(next(iter(self._entries)))
-            self._entries[definition_id] = view
-
-
 @dataclass
 class EngineContext:
     session_factory: sessionmaker
     clock: Clock = field(default_factory=SystemClock)
     scheduler: TimerScheduler = field(default_factory=NoScheduler)
-    specs: SpecCache = field(default_factory=SpecCache)
-    definitions: DefinitionCache = field(default_factory=DefinitionCache)
+    specs: BoundedCache = field(default_factory=BoundedCache)        # definition id → spec
+    definitions: BoundedCache = field(default_factory=BoundedCache)  # id → DefinitionView
     _calendar: WorkingDayCalendar | None = None
     _calendar_loaded_at: float = 0.0
     _script_engine: object = None

@@ -22,7 +22,7 @@ from engine.audit import PendingEvent
 from engine.errors import NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.pruning import prune_finished
-from engine.serialization import dump_state, load_state
+from engine.serialization import dump_state, load_spec, load_state
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -79,33 +79,31 @@ def load_definition(ctx: "EngineContext", uow: "UnitOfWork", definition_id: int)
     Deployed versions never change, so a cached entry never goes stale; reading it once per
     process saves a query (and the large spec column) on every workflow step.
     """
-    cached = ctx.definitions.get(definition_id)
-    if cached is not None:
-        return cached
-    definition = uow.session.get(ProcessDefinition, definition_id, options=[
-        defer(ProcessDefinition.files)])
-    if definition is None:
-        raise NotFound(f"Không tìm thấy định nghĩa quy trình #{definition_id}")
-    spec, subs = ctx.specs.get(definition.id, lambda: definition.spec_json)
-    view = DefinitionView(definition.id, definition.process_key, definition.version,
-                          definition.name, definition.forms or {}, definition.lane_roles or {},
-                          definition.task_units or {}, spec, subs)
-    ctx.definitions.put(definition_id, view)
-    return view
+    def build() -> DefinitionView:
+        definition = uow.session.get(ProcessDefinition, definition_id, options=[
+            defer(ProcessDefinition.files)])
+        if definition is None:
+            raise NotFound(f"Không tìm thấy định nghĩa quy trình #{definition_id}")
+        spec, subs = spec_of(ctx, definition)
+        return DefinitionView(definition.id, definition.process_key, definition.version,
+                              definition.name, definition.forms or {},
+                              definition.lane_roles or {}, definition.task_units or {}, spec, subs)
+    return ctx.definitions.get(definition_id, build)
 
 
 def spec_of(ctx: "EngineContext", definition) -> tuple:
     """(spec, subprocess specs) of a DefinitionView or a ProcessDefinition row."""
     if isinstance(definition, DefinitionView):
         return definition.spec, definition.subprocess_specs
-    return ctx.specs.get(definition.id, lambda: definition.spec_json)
+    return ctx.specs.get(definition.id, lambda: load_spec(definition.spec_json))
 
 
 # Built once: constructing a statement costs about as much as running it (bench/README.md).
-_BY_ID = select(ProcessInstance).where(ProcessInstance.id == bindparam("instance_id")) \
-    .execution_options(populate_existing=True)
-_LOCK = {"plain": _BY_ID, "update": _BY_ID.with_for_update(),
-         "skip_locked": _BY_ID.with_for_update(skip_locked=True)}
+_MANY = select(ProcessInstance).where(
+    ProcessInstance.id.in_(bindparam("instance_ids", expanding=True))) \
+    .order_by(ProcessInstance.id).execution_options(populate_existing=True)
+_LOCK_MANY = {"plain": _MANY, "update": _MANY.with_for_update(),
+              "skip_locked": _MANY.with_for_update(skip_locked=True)}
 _OF_TASK = select(ProcessInstance).where(ProcessInstance.id == select(HumanTask.instance_id).where(
     HumanTask.id == bindparam("task_id")).scalar_subquery()) \
     .execution_options(populate_existing=True)
@@ -118,37 +116,27 @@ def _lock_mode(uow: "UnitOfWork", skip_locked: bool = False) -> str:
     return "skip_locked" if skip_locked else "update"
 
 
-def lock_instance(uow: "UnitOfWork", instance_id: int, *,
-                  skip_locked: bool = False) -> ProcessInstance | None:
-    """The instance row for writing: ``FOR UPDATE`` on PostgreSQL; the version column everywhere.
-
-    With ``skip_locked`` (background sweeps) a row another worker holds returns None at once on
-    PostgreSQL: that worker is already handling it.
-    """
-    mode = _lock_mode(uow, skip_locked)
-    instance = uow.session.scalars(_LOCK[mode], {"instance_id": instance_id}).first()
-    if instance is None:
-        if mode == "skip_locked":
-            return None
-        raise NotFound(f"Không tìm thấy hồ sơ quy trình #{instance_id}")
-    return instance
-
-
-_MANY = select(ProcessInstance).where(
-    ProcessInstance.id.in_(bindparam("instance_ids", expanding=True))) \
-    .order_by(ProcessInstance.id).execution_options(populate_existing=True)
-_LOCK_MANY = {"plain": _MANY, "update": _MANY.with_for_update(),
-              "skip_locked": _MANY.with_for_update(skip_locked=True)}
-
-
 def lock_instances(uow: "UnitOfWork", instance_ids: list[int], *,
                    skip_locked: bool = False) -> list[ProcessInstance]:
-    """Several instance rows for writing, in id order (two lockers never wait on each other in
-    a cycle); missing ones, and with ``skip_locked`` ones another worker holds, are left out."""
+    """Several instance rows for writing (``FOR UPDATE`` on PostgreSQL; the version column
+    everywhere), in id order so two lockers never wait on each other in a cycle. Missing ones,
+    and with ``skip_locked`` ones another worker holds, are left out."""
     if not instance_ids:
         return []
     return list(uow.session.scalars(_LOCK_MANY[_lock_mode(uow, skip_locked)],
                                     {"instance_ids": list(instance_ids)}))
+
+
+def lock_instance(uow: "UnitOfWork", instance_id: int, *,
+                  skip_locked: bool = False) -> ProcessInstance | None:
+    """One instance row for writing. With ``skip_locked`` (background sweeps) a row another
+    worker holds returns None at once on PostgreSQL: that worker is already handling it."""
+    found = lock_instances(uow, [instance_id], skip_locked=skip_locked)
+    if found:
+        return found[0]
+    if skip_locked and _lock_mode(uow, skip_locked) == "skip_locked":
+        return None
+    raise NotFound(f"Không tìm thấy hồ sơ quy trình #{instance_id}")
 
 
 def lock_instance_of_task(uow: "UnitOfWork", task_id: int) -> ProcessInstance:

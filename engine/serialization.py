@@ -92,23 +92,25 @@ def _json_default(value):
     return None
 
 
-class SpecCache:
-    """Restored specs by definition id. Specs are immutable once deployed, so entries never go stale."""
+class BoundedCache:
+    """Values by key, the least recently used dropped past ``max_entries``; for what never goes
+    stale once deployed (restored specs, definition views). ``build`` runs on a miss, outside the
+    lock; if it raises, nothing is cached."""
 
     def __init__(self, max_entries: int = 256):
-        self._entries: OrderedDict[int, tuple] = OrderedDict()
+        self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
 
-    def get(self, definition_id: int, spec_json_loader):
+    def get(self, key, build):
         with self._lock:
-            entry = self._entries.get(definition_id)
+            entry = self._entries.get(key)
             if entry is not None:
-                self._entries.move_to_end(definition_id)
+                self._entries.move_to_end(key)
                 return entry
-        entry = load_spec(spec_json_loader())
+        entry = build()
         with self._lock:
-            self._entries[definition_id] = entry
+            self._entries[key] = entry
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
         return entry

@@ -65,18 +65,25 @@ def waiting_timer_tasks(workflow):
             yield task
 
 
-_PENDING_ROWS = select(Timer).where(Timer.instance_id == bindparam("instance_id"),
-                                    Timer.status == "pending")
+_PENDING_OF = select(Timer).where(Timer.instance_id.in_(bindparam("ids", expanding=True)),
+                                  Timer.status == "pending")
+
+
+def _read_pending(uow: "UnitOfWork", instance_ids: list[int]) -> None:
+    """The pending timer rows of several instances in one query, into the per-instance cache."""
+    by_instance: dict[int, list[Timer]] = {instance_id: [] for instance_id in instance_ids}
+    for row in uow.session.scalars(_PENDING_OF, {"ids": instance_ids}):
+        by_instance[row.instance_id].append(row)
+    for instance_id, rows in by_instance.items():
+        uow.session.info[("pending_timers", instance_id)] = rows
 
 
 def _pending_rows(uow: "UnitOfWork", instance_id: int) -> list[Timer]:
     """The instance's pending timer rows, read once per unit of work (firing and syncing share it)."""
     key = ("pending_timers", instance_id)
-    rows = uow.session.info.get(key)
-    if rows is None:
-        rows = list(uow.session.scalars(_PENDING_ROWS, {"instance_id": instance_id}))
-        uow.session.info[key] = rows
-    return rows
+    if key not in uow.session.info:
+        _read_pending(uow, [instance_id])
+    return uow.session.info[key]
 
 
 def sync_timers(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance, workflow,
@@ -173,18 +180,6 @@ def fire_due_in(uow: "UnitOfWork", instance: ProcessInstance, workflow, now: dat
 # Instances fired per unit of work by a sweep: one lock statement, one read of their timers and
 # one commit for the lot, instead of one of each per instance (bench/README.md, timer benchmark).
 FIRE_BATCH = 20
-
-_PENDING_OF = select(Timer).where(Timer.instance_id.in_(bindparam("ids", expanding=True)),
-                                  Timer.status == "pending")
-
-
-def _read_pending(uow: "UnitOfWork", instance_ids: list[int]) -> None:
-    """The pending timer rows of several instances in one query, into the per-instance cache."""
-    by_instance: dict[int, list[Timer]] = {instance_id: [] for instance_id in instance_ids}
-    for row in uow.session.scalars(_PENDING_OF, {"ids": instance_ids}):
-        by_instance[row.instance_id].append(row)
-    for instance_id, rows in by_instance.items():
-        uow.session.info[("pending_timers", instance_id)] = rows
 
 
 def _fire_locked(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,

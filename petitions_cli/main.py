@@ -9,7 +9,7 @@ from engine import audit, deployment, human_tasks, instances, timers, users
 from engine.settings import Settings
 from petitions_cli import worker_commands
 from petitions_cli.calendar_commands import calendar
-from petitions_cli.output import json_option, open_context, parse_json_object
+from petitions_cli.output import emit, fail, json_option, open_context, parse_json_object
 
 
 def _ctx():
@@ -180,7 +180,13 @@ def timers_fire_due(now):
         if moment.tzinfo is None:
             raise click.BadParameter("thiếu múi giờ (ví dụ +07:00 hoặc Z)", param_hint="--now")
         moment = moment.astimezone(timezone.utc)
-    return timers.fire_due_timers(_ctx(), moment)
+    result = timers.fire_due_timers(_ctx(), moment)
+    if result["failed"]:  # the rest fired: show it all, then exit non-zero for scripts
+        emit(result, click.get_current_context().params.get("as_json", False))
+        ids = ", ".join(f"#{f['instance_id']}" for f in result["failed"])
+        fail(f"không kích hoạt được hẹn giờ của hồ sơ {ids} (vẫn chờ): "
+             f"{result['failed'][0]['error']}", 1)
+    return result
 
 
 @timers_group.command("list")

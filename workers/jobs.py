@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.models import Timer
 from engine.timers import fire_due_timers, fire_instance_timers
 from workers.context import worker_context
+from workers.sweeper import log_failed_timers, sweep_once
 
 log = logging.getLogger(__name__)
 BATCH_INSTANCES = 1000
@@ -35,9 +36,7 @@ def fire_due_timers_at(due_second: int) -> int:
         # sweepers hold entirely fires nothing here, and they are on it).
         result = fire_due_timers(ctx, now, limit=BATCH_INSTANCES, live_clock=True)
         fired += result["fired"]
-        for failure in result["failed"]:
-            log.error("timers of instance %s could not fire (left pending): %s",
-                      failure["instance_id"], failure["error"])
+        log_failed_timers(result)
         if result["instances"] < BATCH_INSTANCES or not result["fired"]:
             return fired
 
@@ -65,5 +64,4 @@ def fire_timer(timer_id: int) -> int:
 
 def sweep() -> dict:
     """One sweep round (timers, deadlines, outbox), for callers that prefer a job to the thread."""
-    from workers.sweeper import sweep_once
     return sweep_once(worker_context(), datetime.now(timezone.utc))

@@ -21,6 +21,13 @@ log = logging.getLogger(__name__)
 MIN_SLEEP_S = 0.02
 
 
+def log_failed_timers(fired: dict) -> None:
+    """An instance whose timers cannot fire is reported every round until someone repairs it."""
+    for failure in fired["failed"]:
+        log.error("timers of instance %s could not fire (left pending): %s",
+                  failure["instance_id"], failure["error"])
+
+
 def sweep_once(ctx: EngineContext, now: datetime, sender: EmailSender | None = None,
                mail_from: str = "don-thu@localhost") -> dict:
     result = {"timers": fire_due_timers(ctx, now, live_clock=True),
@@ -40,9 +47,7 @@ def run_sweeper(ctx: EngineContext, interval_s: float = 2.0, stop: threading.Eve
             result = sweep_once(ctx, datetime.now(timezone.utc), sender, mail_from)
             if result["timers"]["fired"]:
                 log.info("sweep fired %s timer(s)", result["timers"]["fired"])
-            for failure in result["timers"]["failed"]:
-                log.error("timers of instance %s could not fire (left pending): %s",
-                          failure["instance_id"], failure["error"])
+            log_failed_timers(result["timers"])
             upcoming = next_due(ctx)
             if upcoming is not None:
                 until = (upcoming - datetime.now(timezone.utc)).total_seconds()

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from engine.models import AuditEvent
+from engine.models import AuditEvent, ProcessInstance
 from petitions_cli.main import cli
 from tests.support import FIXTURES
 
@@ -106,3 +106,18 @@ def test_cli_calendar(run):
     assert run("calendar", "add", "--from", "2027-01-29", "--working-days", "10").stdout.strip() == "2027-02-19"
     assert run("calendar", "add", "--from", "2027-02-18", "--working-days", "2").stdout.strip() == "2027-02-20"
     run("calendar", "add", "--from", "2027-01-29", expect=2)
+
+
+def test_cli_fire_due_reports_an_instance_that_cannot_fire(run, ctx):
+    run("deploy", str(FIXTURES / "engine" / "review_loop.bpmn"))
+    first, second = (as_json(run("start", "review_loop", "--json"))["instance_id"] for _ in range(2))
+    with ctx.uow() as uow:  # a damaged stored state: this instance cannot be loaded
+        uow.session.execute(update(ProcessInstance).where(ProcessInstance.id == first)
+                            .values(state="{not json"))
+        uow.commit()
+    result = run("timers", "fire-due", "--now", "2030-01-01T00:00:00Z", "--json", expect=1)
+    shown = json.loads(result.stdout)
+    assert shown["fired"] == 1 and [f["instance_id"] for f in shown["failed"]] == [first]
+    assert f"#{first}" in result.stderr and "JSONDecodeError" in result.stderr
+    assert "Traceback" not in result.output
+    assert as_json(run("instance", str(second), "--json"))["status"] == "completed"

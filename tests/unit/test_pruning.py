@@ -110,5 +110,6 @@ def test_a_parallel_loop_whose_branches_alternate_runs_to_the_end():
                        prune=True)
     [(name, data)] = trace[-1]
     assert name == "Task_conclude" and dict(data)["rounds"] == 12
-    assert dict(data)["documents"] == "TL 11" or dict(data)["finding"] == "KQ 11"
+    # Round 11 had its verification arrive last at the join: its value is the one kept.
+    assert dict(data)["finding"] == "KQ 11"
     assert max(sizes) < 40
