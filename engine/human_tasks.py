@@ -34,7 +34,8 @@ class Actor:
         return "administrator" in self.roles
 
 
-def _candidate_unit(ctx: "EngineContext", definition: ProcessDefinition, task) -> str | None:
+def _candidate_unit(ctx: "EngineContext", definition: ProcessDefinition | runtime.DefinitionView,
+                    task) -> str | None:
     expression = (definition.task_units or {}).get(task.task_spec.bpmn_id)
     if not expression:
         return None
@@ -51,7 +52,8 @@ def _priority(task) -> int:
 
 
 def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
-                     definition: ProcessDefinition, workflow, now: datetime, *,
+                     definition: ProcessDefinition | runtime.DefinitionView, workflow,
+                     now: datetime, *,
                      active: bool = True, none_before: bool = False) -> None:
     """Mirror the READY user/manual tasks into ``human_tasks``. ``none_before``: the caller knows
     the instance had no READY task before this step, so it has no ready row (rows are written

@@ -238,10 +238,6 @@ def _status_refusal(instance: ProcessInstance) -> str | None:
     return template.format(where=where, status=instance.status)
 
 
-def _specs(ctx: "EngineContext", definition):
-    return runtime.spec_of(ctx, definition)
-
-
 def _load(ctx: "EngineContext", instance: ProcessInstance, source) -> object:
     workflow = load_state(instance.state, *source)
     workflow.script_engine = ctx.script_engine()  # never the library's unrestricted default
@@ -276,7 +272,7 @@ def plan_migration(ctx: "EngineContext", key: str, from_version: int, to_version
     with ctx.uow(write=False) as uow:
         source_def = get_definition(uow, key, from_version)
         target_def = get_definition(uow, key, to_version)
-        source, target = _specs(ctx, source_def), _specs(ctx, target_def)
+        source, target = runtime.spec_of(ctx, source_def), runtime.spec_of(ctx, target_def)
         query = select(ProcessInstance).where(ProcessInstance.process_key == key)
         if wanted is not None:
             query = query.where(ProcessInstance.id.in_(wanted))
@@ -372,9 +368,10 @@ def _migrate_one(ctx: "EngineContext", instance_id: int, to_version: int, actor:
             if refusal:
                 result["message"] = refusal
                 return result
-            workflow = _load(ctx, instance, _specs(ctx, source_def))
+            workflow = _load(ctx, instance, runtime.spec_of(ctx, source_def))
             before = runtime.snapshot(workflow)
-            outcome = _migrate_in_memory(workflow, *_specs(ctx, target_def), to_version, diffs)
+            outcome = _migrate_in_memory(workflow, *runtime.spec_of(ctx, target_def), to_version,
+                                         diffs)
             if not outcome.ok:
                 result["message"] = outcome.reason
                 return result

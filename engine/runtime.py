@@ -223,9 +223,10 @@ def derive_status(workflow: BpmnWorkflow, error: StepError | None) -> str:
 
 
 def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
-         definition: ProcessDefinition, workflow: BpmnWorkflow, *, before: dict[UUID, int],
-         actor: str, error: StepError | None, events: list[PendingEvent] = (),
-         now: datetime | None = None, status: str | None = None) -> None:
+         definition: ProcessDefinition | DefinitionView, workflow: BpmnWorkflow, *,
+         before: dict[UUID, int], actor: str, error: StepError | None,
+         events: list[PendingEvent] = (), now: datetime | None = None,
+         status: str | None = None) -> None:
     """Write state, status, human tasks, timers and audit events into the unit of work.
 
     Nothing is flushed here for an existing instance: the rows are written at the commit, with a
