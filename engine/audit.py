@@ -90,88 +90,145 @@ def append_chain_event(session: Session, chain: str, event: PendingEvent, at: da
     return row
 
 
+# Kinds of break, stable identifiers for scripts and the dashboard (``reason`` is the English
+# sentence engine.history translates; ``kind`` is what code should switch on).
+ALTERED, LINK, MISSING, REORDERED = "altered", "link_broken", "missing", "reordered"
+TRUNCATED, HEAD_MISMATCH, HEAD_MISSING = "truncated", "head_mismatch", "head_missing"
+MAX_BREAKS = 10_000  # listed; beyond that only counted (a wiped table would list millions)
+
+
 @dataclass
 class ChainBreak:
     chain: str
     seq: int
     event_id: int | None
     reason: str
+    kind: str = ""
 
     def to_dict(self) -> dict:
         return {"chain": self.chain, "seq": self.seq, "event_id": self.event_id,
-                "reason": self.reason}
+                "reason": self.reason, "kind": self.kind}
 
 
 @dataclass
 class Verification:
     chains: int = 0
     events: int = 0
-    broken: ChainBreak | None = None
+    breaks: list[ChainBreak] = field(default_factory=list)
+    break_count: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.broken is None
+        return self.break_count == 0
+
+    @property
+    def broken(self) -> ChainBreak | None:
+        """The first break (pages that show one place, e.g. an instance's history)."""
+        return self.breaks[0] if self.breaks else None
+
+    def add(self, found: ChainBreak) -> None:
+        self.break_count += 1
+        if len(self.breaks) < MAX_BREAKS:
+            self.breaks.append(found)
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "chains": self.chains, "events": self.events,
+                "break_count": self.break_count, "breaks": [b.to_dict() for b in self.breaks],
                 "first_broken": self.broken.to_dict() if self.broken else None}
 
 
-def _verify_chain(session: Session, chain: str, head_seq: int, head_hash: str,
-                  result: Verification) -> ChainBreak | None:
-    prev, expected_seq = GENESIS, 1
-    rows = session.scalars(select(AuditEvent).where(AuditEvent.chain == chain)
-                           .order_by(AuditEvent.seq).execution_options(yield_per=500))
-    try:  # close the (server-side, on PostgreSQL) cursor even when we stop at a break
-        for row in rows:
-            result.events += 1
-            broken = _check_row(chain, row, expected_seq, prev)
-            if broken:
-                return broken
-            prev, expected_seq = row.hash, expected_seq + 1
-    finally:
-        rows.close()
-    if expected_seq - 1 != head_seq or (head_seq and prev != head_hash):
-        return ChainBreak(chain, expected_seq, None,
-                          f"chain ends at event {expected_seq - 1} but its head says {head_seq}")
-    return None
+class _ChainWalk:
+    """The checks of one chain, fed its rows in seq order; every break is reported, not only the
+    first: after a bad row the walk re-synchronises on that row's stored hash, so one altered row
+    is one break and the rows after it are still checked against each other."""
+
+    def __init__(self, chain: str, result: Verification):
+        self.chain, self.result = chain, result
+        self.prev, self.last_seq = GENESIS, 0
+
+    def feed(self, row: AuditEvent) -> None:
+        self.result.events += 1
+        chain, expected = self.chain, self.last_seq + 1
+        if row.seq <= self.last_seq:  # cannot happen with the unique (chain, seq) key; if it is
+            self.result.add(ChainBreak(chain, row.seq, row.id,  # dropped, say so
+                                       f"event {row.seq} is out of order", REORDERED))
+            return
+        if row.seq > expected:
+            missing = f"{expected}" if row.seq == expected + 1 else f"{expected}-{row.seq - 1}"
+            self.result.add(ChainBreak(chain, expected, None, f"event {missing} is missing",
+                                       MISSING))
+        elif row.prev_hash != self.prev:
+            self.result.add(ChainBreak(chain, row.seq, row.id,
+                                       "previous-hash link does not match", LINK))
+        recomputed = event_hash(chain=chain, seq=row.seq, prev_hash=row.prev_hash,
+                                event_type=row.event_type, actor=row.actor,
+                                occurred_at=row.occurred_at, instance_id=row.instance_id,
+                                payload=row.payload)
+        if recomputed != row.hash:
+            self.result.add(ChainBreak(chain, row.seq, row.id,
+                                       "content does not match its hash", ALTERED))
+        self.prev, self.last_seq = row.hash, row.seq
+
+    def finish(self, head: tuple[int, str] | None) -> None:
+        chain, last = self.chain, self.last_seq
+        if head is None:
+            self.result.add(ChainBreak(chain, last, None,
+                                       "events exist but the chain's head is missing",
+                                       HEAD_MISSING))
+            return
+        head_seq, head_hash = head[0] or 0, head[1] or GENESIS
+        if last != head_seq:
+            self.result.add(ChainBreak(chain, min(last + 1, head_seq) or 1, None,
+                                       f"chain ends at event {last} but its head says {head_seq}",
+                                       TRUNCATED if last < head_seq else HEAD_MISMATCH))
+        elif head_seq and self.prev != head_hash:
+            self.result.add(ChainBreak(chain, last, None,
+                                       "the last event's hash is not the chain's head",
+                                       HEAD_MISMATCH))
 
 
-def _check_row(chain: str, row: AuditEvent, expected_seq: int, prev: str) -> ChainBreak | None:
-    if row.seq != expected_seq:
-        return ChainBreak(chain, expected_seq, row.id, f"event {expected_seq} is missing")
-    if row.prev_hash != prev:
-        return ChainBreak(chain, row.seq, row.id, "previous-hash link does not match")
-    recomputed = event_hash(chain=chain, seq=row.seq, prev_hash=row.prev_hash,
-                            event_type=row.event_type, actor=row.actor,
-                            occurred_at=row.occurred_at, instance_id=row.instance_id,
-                            payload=row.payload)
-    if recomputed != row.hash:
-        return ChainBreak(chain, row.seq, row.id, "content does not match its hash")
-    return None
+def chain_heads(session: Session, instance_id: int | None = None) -> dict[str, tuple[int, str]]:
+    """Every chain's head as the database records it: chain → (seq, head hash)."""
+    query = select(ProcessInstance.id, ProcessInstance.audit_seq, ProcessInstance.audit_head)
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id)
+    heads = {instance_chain(i): (s or 0, h or GENESIS) for i, s, h in session.execute(query)}
+    if instance_id is None:
+        heads.update((c, (s or 0, h or GENESIS)) for c, s, h in session.execute(
+            select(AuditChainHead.chain, AuditChainHead.seq, AuditChainHead.head)))
+    return heads
 
 
 def verify(session: Session, instance_id: int | None = None) -> Verification:
-    """Walk the chains (one instance's, or all) and report the first broken link."""
+    """Walk the chains (one instance's, or all) and report every broken link.
+
+    One streamed query in (chain, seq) order (the unique key's index), so memory holds the heads
+    and one batch of rows, never the table. A chain rewritten from a deleted row onwards, or
+    deleted whole with its head, is consistent in itself: only the signed checkpoints
+    (engine.audit_checkpoints) detect it.
+    """
     result = Verification()
+    heads = chain_heads(session, instance_id)
+    query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)
     if instance_id is not None:
-        heads = session.execute(select(ProcessInstance.id, ProcessInstance.audit_seq,
-                                       ProcessInstance.audit_head)
-                                .where(ProcessInstance.id == instance_id)).all()
-        chains = [(instance_chain(i), s, h) for i, s, h in heads]
-    else:
-        chains = [(c.chain, c.seq, c.head) for c in session.scalars(
-            select(AuditChainHead).order_by(AuditChainHead.chain))]
-        chains += [(instance_chain(i), s, h) for i, s, h in session.execute(
-            select(ProcessInstance.id, ProcessInstance.audit_seq, ProcessInstance.audit_head)
-            .order_by(ProcessInstance.id))]
-        known = {c for c, _, _ in chains}
-        orphans = session.scalars(select(AuditEvent.chain).distinct()).all()
-        chains += [(c, 0, GENESIS) for c in sorted(set(orphans) - known)]
-    for chain, seq, head in chains:
-        result.chains += 1
-        broken = _verify_chain(session, chain, seq or 0, head or GENESIS, result)
-        if broken:
-            result.broken = broken
-            break
+        query = query.where(AuditEvent.chain == instance_chain(instance_id))
+    rows = session.scalars(query.execution_options(yield_per=1000))
+    walk: _ChainWalk | None = None
+    seen: set[str] = set()
+    try:  # close the (server-side, on PostgreSQL) cursor whatever happens
+        for row in rows:
+            if walk is None or row.chain != walk.chain:
+                if walk is not None:
+                    walk.finish(heads.get(walk.chain))
+                walk = _ChainWalk(row.chain, result)
+                seen.add(row.chain)
+            walk.feed(row)
+    finally:
+        rows.close()
+    if walk is not None:
+        walk.finish(heads.get(walk.chain))
+    for chain in sorted(set(heads) - seen):  # heads with no events at all
+        if heads[chain][0]:
+            _ChainWalk(chain, result).finish(heads[chain])
+    result.chains = len(seen | set(heads))
     return result

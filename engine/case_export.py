@@ -22,6 +22,7 @@ from engine.redaction import REDACTED
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
+    from engine.human_tasks import Actor
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SEALED_NOTE = ("Danh tính người tố cáo được giữ bí mật và không đưa vào hồ sơ này "
@@ -44,9 +45,9 @@ def documents(ctx: "EngineContext", petition_id: int | None, *, sealed: bool) ->
             for i, d in enumerate(rows)]
 
 
-def case_file(ctx: "EngineContext", instance_id: int) -> dict:
+def case_file(ctx: "EngineContext", instance_id: int, actor: "Actor") -> dict:
     """The read model printed in the case file (also what the tests inspect)."""
-    data = history.history(ctx, instance_id)
+    data = history.history(ctx, instance_id, actor)
     petition = data["petition"]
     data["documents"] = documents(ctx, petition["id"] if petition else None, sealed=data["sealed"])
     data["generated_at"] = vn_time(ctx.clock.now())

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from engine.models import CalendarOverride
-from engine.ports import Clock, NoScheduler, SystemClock, TimerScheduler
+from engine.ports import Clock, NoScheduler, SystemClock, TaskDataGuard, TimerScheduler
+from engine.script_budget import DEFAULT_CPU_BUDGET_S
 from engine.script_helpers import calendar_helpers
 from engine.scripting import build_script_engine
 from engine.serialization import BoundedCache
@@ -21,6 +22,13 @@ from engine.working_days import WorkingDayCalendar
 CALENDAR_TTL_S = 60.0
 
 
+def _petition_guard() -> TaskDataGuard:
+    # The petition domain's guard is the default until the kernel/domain split (issue 13) wires
+    # it at start-up; imported here, not at module level, so the kernel does not depend on it.
+    from engine.petition_identity import PetitionDataGuard
+    return PetitionDataGuard()
+
+
 @dataclass
 class EngineContext:
     session_factory: sessionmaker
@@ -28,6 +36,8 @@ class EngineContext:
     scheduler: TimerScheduler = field(default_factory=NoScheduler)
     specs: BoundedCache = field(default_factory=BoundedCache)        # definition id → spec
     definitions: BoundedCache = field(default_factory=BoundedCache)  # id → DefinitionView
+    script_cpu_budget_s: float = DEFAULT_CPU_BUDGET_S                # per unit of work
+    data_guard: TaskDataGuard = field(default_factory=_petition_guard)
     _calendar: WorkingDayCalendar | None = None
     _calendar_loaded_at: float = 0.0
     _script_engine: object = None

@@ -12,15 +12,18 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
 
+from engine.access import unit_condition
 from engine.models import HumanTask, Petition, ProcessInstance, Unit, User
 from engine.petition_labels import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
 from engine.search import latest_intake_forms
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
+    from engine.settings import Settings
+    from engine.human_tasks import Actor
 
 
-def dashboard(ctx: "EngineContext") -> dict:
+def dashboard(ctx: "EngineContext", actor: "Actor") -> dict:
     """Counts by type, field, status and unit; on-time rates per unit and officer; overdue steps."""
     from engine.deadlines import list_escalations
 
@@ -28,19 +31,25 @@ def dashboard(ctx: "EngineContext") -> dict:
     with ctx.uow(write=False) as uow:
         session = uow.session
         labels = Labels(latest_intake_forms(session))
+        # Only the actor's units (a supervisor: their unit and those below it; engine.access).
+        mine = unit_condition(Petition.unit_code, actor)
         counts = {
-            "type": _grouped(session, Petition.petition_type),
-            "field": _grouped(session, Petition.field),
-            "unit": _grouped(session, Petition.unit_code),
+            "type": _grouped(session, Petition.petition_type, mine),
+            "field": _grouped(session, Petition.field, mine),
+            "unit": _grouped(session, Petition.unit_code, mine),
             "status": dict(session.execute(
                 select(ProcessInstance.status, func.count()).join(
-                    Petition, Petition.instance_id == ProcessInstance.id)
+                    Petition, Petition.instance_id == ProcessInstance.id).where(mine)
                 .group_by(ProcessInstance.status)).all()),
         }
         units = dict(session.execute(select(Unit.code, Unit.name)).all())
-        on_time = _on_time(session, units)
-        overdue = _overdue_steps(session, now)
-    escalations = {e["task_id"]: e for e in list_escalations(ctx, open_only=False, limit=1000)}
+        tasks_mine = unit_condition(HumanTask.candidate_unit, actor)
+        on_time = _on_time(session, units, tasks_mine)
+        overdue = _overdue_steps(session, now, tasks_mine)
+        listed = list_escalations(ctx, open_only=False, limit=1000)
+        visible = set(session.scalars(select(HumanTask.id).where(
+            HumanTask.id.in_([e["task_id"] for e in listed]), tasks_mine))) if listed else set()
+    escalations = {e["task_id"]: e for e in listed if e["task_id"] in visible}
     for row in overdue:
         found = escalations.get(row["task_id"])
         row["escalation"] = found and {**found, "created_vn": vn_time(
@@ -58,15 +67,15 @@ def dashboard(ctx: "EngineContext") -> dict:
     }
 
 
-def _grouped(session, column) -> dict:
-    return dict(session.execute(select(column, func.count()).group_by(column)).all())
+def _grouped(session, column, where) -> dict:
+    return dict(session.execute(select(column, func.count()).where(where).group_by(column)).all())
 
 
 def _sorted(counts: dict) -> list:
     return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
 
 
-def _on_time(session, units: dict[str, str]) -> dict:
+def _on_time(session, units: dict[str, str], where) -> dict:
     """Completed steps that had a due date: on time when completed_at <= due_at."""
     late = case((HumanTask.completed_at > HumanTask.due_at, 1), else_=0)
     rows = session.execute(
@@ -75,7 +84,7 @@ def _on_time(session, units: dict[str, str]) -> dict:
         .outerjoin(User, User.username == HumanTask.completed_by)
         .outerjoin(Unit, Unit.id == User.unit_id)
         .where(HumanTask.status == "completed", HumanTask.due_at.is_not(None),
-               HumanTask.completed_by.is_not(None))
+               HumanTask.completed_by.is_not(None), where)
         .group_by(HumanTask.completed_by, User.display_name, Unit.code,
                   HumanTask.candidate_unit)).all()
     officers: dict[str, list] = defaultdict(lambda: [None, 0, 0])
@@ -103,17 +112,25 @@ def _on_time(session, units: dict[str, str]) -> dict:
     }
 
 
-def _overdue_steps(session, now: datetime, limit: int = 200) -> list[dict]:
+def _overdue_steps(session, now: datetime, where, limit: int = 200) -> list[dict]:
     rows = session.execute(
         select(HumanTask.id, HumanTask.instance_id, HumanTask.name, HumanTask.assignee,
                HumanTask.candidate_role, HumanTask.candidate_unit, HumanTask.due_at,
                Petition.id, Petition.number, Petition.petition_type, User.display_name)
         .outerjoin(Petition, Petition.instance_id == HumanTask.instance_id)
         .outerjoin(User, User.username == HumanTask.assignee)
-        .where(HumanTask.status == "ready", HumanTask.due_at < now)
+        .where(HumanTask.status == "ready", HumanTask.due_at < now, where)
         .order_by(HumanTask.due_at).limit(limit)).all()
     return [{"task_id": r[0], "instance_id": r[1], "task_name": r[2], "assignee": r[3],
              "assignee_name": r[10] or r[3], "role": r[4], "unit": r[5],
              "due_at": vn_time(r[6]), "days_late": (now - r[6]).days,
              "petition_id": r[7], "number": r[8],
              "type_label": TYPE_LABELS.get(r[9], r[9]) if r[9] else None} for r in rows]
+
+
+def audit_alert(settings: "Settings", now: datetime) -> dict:
+    """The audit trail's state for the dashboard's alert box: ``alert`` is true when the latest
+    verification failed or no checkpoint was signed for more than two intervals (read from the
+    checkpoint directory, which a database writer cannot reach)."""
+    from engine.audit_verification import status
+    return status(settings, now)

@@ -7,8 +7,10 @@ busy timeout instead of failing mid-transaction); on PostgreSQL instance rows ar
 """
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine
@@ -101,6 +103,42 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection):
         immediate = connection.get_execution_options().get("petitions_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# Data files hold identities: nobody but the service account reads them (security issue §4).
+PRIVATE_UMASK = 0o077
+SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+
+def private_umask() -> None:
+    """Files and folders this process creates from now on are 0600/0700 (called at the start of
+    the CLI, the web app factory and the worker)."""
+    os.umask(PRIVATE_UMASK)
+
+
+def sqlite_path(url: str) -> Path | None:
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+def make_private(path: Path) -> None:
+    """Remove group and other bits from an existing file or folder (made by an older version)."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
+
+
+def secure_sqlite_files(url: str) -> None:
+    """The SQLite database and its WAL/SHM/journal files: 0600. (SQLite gives the -wal and -shm
+    files the database file's mode, so a private database keeps them private.)"""
+    path = sqlite_path(url)
+    if path is not None:
+        for suffix in SQLITE_SUFFIXES:
+            make_private(path.with_name(path.name + suffix))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

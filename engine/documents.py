@@ -28,6 +28,15 @@ from engine.petitions import StoredDocument
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FILES = 10
 MAX_NAME_CHARS = 200
+# Office files are ZIP containers; a "zip bomb" is a small upload that inflates to gigabytes when
+# an officer's viewer (or any later processing) opens it. Refused from the central directory,
+# before anything is stored: real office documents have a few dozen to a few hundred entries and
+# compress text-like XML at most ~20:1.
+ZIP_EXTENSIONS = frozenset({"docx", "xlsx", "pptx", "odt", "ods", "odp", "zip"})
+MAX_ZIP_ENTRIES = 1000
+MAX_ZIP_INFLATED = 100 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+ZIP_RATIO_FLOOR = 1024 * 1024  # the ratio counts only for entries bigger than this inflated
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word/Excel (Compound File Binary)
 _ZIP = b"PK\x03\x04"
 _STORED_NAME = re.compile(r"[0-9a-f]{32}\.([a-z]{3,4})")
@@ -96,6 +105,32 @@ def _zip_names(content: bytes) -> tuple[set[str], bytes] | None:
         return None
 
 
+def zip_problem(content: bytes) -> str | None:
+    """Why a ZIP container must be refused (Vietnamese), or None if it is safe to keep.
+
+    Only the central directory is read (``infolist``): nothing is inflated here.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, NotImplementedError,
+            EOFError, RuntimeError):
+        return "tệp nén bị hỏng hoặc không đúng cấu trúc ZIP"
+    if len(entries) > MAX_ZIP_ENTRIES:
+        return f"tệp chứa {len(entries)} thành phần (tối đa {MAX_ZIP_ENTRIES})"
+    if any(info.flag_bits & 0x1 for info in entries):
+        return "tệp được mã hóa bằng mật khẩu; hãy gửi bản không đặt mật khẩu"
+    inflated = sum(info.file_size for info in entries)
+    if inflated > MAX_ZIP_INFLATED:
+        return (f"nội dung giải nén lên tới {inflated // (1024 * 1024)} MB "
+                f"(tối đa {MAX_ZIP_INFLATED // (1024 * 1024)} MB)")
+    for info in entries:
+        if info.file_size > ZIP_RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+            return (f"thành phần “{display_name(info.filename)[:80]}” nén với tỉ lệ bất thường "
+                    f"(hơn {MAX_ZIP_RATIO}:1), dấu hiệu của tệp “bom nén”")
+    return None
+
+
 def _is_plain_text(content: bytes) -> bool:
     try:
         text = content.decode("utf-8-sig")
@@ -153,6 +188,10 @@ class FolderDocumentStore:
             raise InvalidInput(f"Tệp “{label}” rỗng (0 byte).")
         if len(content) > MAX_FILE_BYTES:
             raise InvalidInput(f"Tệp “{label}” lớn hơn {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        if ext in ZIP_EXTENSIONS or content.startswith(_ZIP):
+            problem = zip_problem(content)
+            if problem:
+                raise InvalidInput(f"Tệp “{label}” ({TYPES[ext].label}) bị từ chối: {problem}.")
         if not signature_matches(ext, content):
             raise InvalidInput(f"Tệp “{label}”: nội dung không đúng định dạng "
                                f"{TYPES[ext].label} như phần mở rộng .{ext} cho biết; "
@@ -204,7 +243,7 @@ class FolderDocumentStore:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temp, 0o640)
+            os.chmod(temp, 0o600)  # identities inside: owner only
             os.replace(temp, self.path(stored_name))
         except BaseException:
             Path(temp).unlink(missing_ok=True)

@@ -3,7 +3,8 @@
 Duplicates are linked to the earlier case, not processed again (LTCD Điều 9.3; LTC Điều 24.3;
 domain spec §6). Two signals:
 
-* the same sender ID number (căn cước / CMND) on an earlier petition: score 1.0;
+* the same sender ID number (căn cước / CMND) on an earlier petition: score 1.0 (matched by its
+  keyed hash, ``identity_vault.blind_indexes``: the number is stored encrypted);
 * a similar text: TF-IDF over diacritic-free Vietnamese (``text_search.fold``) with word unigrams
   and bigrams — Vietnamese words are mostly two syllables ("đất đai", "thu hồi"), so the bigrams
   carry the compounds — sublinear term frequency, smoothed IDF, L2 norm and cosine similarity
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from sqlalchemy import select
 
+from engine.identity_vault import blind_indexes
 from engine.models import HumanTask, Petition, PetitionSender, ProcessInstance
 from engine.text_search import fold
 
@@ -162,8 +164,9 @@ def find_similar(ctx: "EngineContext", summary: str, id_numbers: list[str], *, l
         session = uow.session
         same_id: set[int] = set()
         if ids:
+            hashes = [h for number in ids for h in blind_indexes("id_number", number)]
             same_id = set(session.scalars(select(PetitionSender.petition_id)
-                                          .where(PetitionSender.id_number.in_(ids))))
+                                          .where(PetitionSender.id_number_hash.in_(hashes))))
             same_id.discard(exclude_id)
         text_scores = folded_similarities(fold(summary or ""),
                                           _candidates(session, field, exclude_id))

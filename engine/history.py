@@ -18,6 +18,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine import audit
+from engine import petition_identity as protected_identity
 from engine.errors import NotFound
 from engine.models import (AuditEvent, HumanTask, Petition, PetitionSender, ProcessDefinition,
                            ProcessInstance, User)
@@ -28,6 +29,7 @@ from engine.working_days import VN_TZ
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
+    from engine.human_tasks import Actor
 
 OPEN_STATES = frozenset({"READY", "STARTED", "WAITING"})
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -165,16 +167,20 @@ class _Loaded:
     sealed: bool
 
 
-def _load(session, instance_id: int) -> _Loaded:
+def _load(session, instance_id: int, actor: "Actor") -> _Loaded:
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None:
+    if instance is None or not actor.sees_unit(instance.unit_code):
         raise NotFound(f"Không tìm thấy hồ sơ quy trình #{instance_id}")
     definition = session.get(ProcessDefinition, instance.definition_id)
     petition = session.scalars(select(Petition).where(Petition.instance_id == instance_id)).first()
-    rows = session.scalars(select(AuditEvent).where(
-        AuditEvent.chain == audit.instance_chain(instance_id)).order_by(AuditEvent.seq))
+    rows = list(session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == audit.instance_chain(instance_id)).order_by(AuditEvent.seq)))
+    # Payloads refer to protected texts; history shows their redacted copies (the hash below is
+    # the stored row's, so verification is unaffected).
+    texts = protected_identity.resolve_payloads(session, [e.payload for e in rows])
     events = [{"id": e.id, "seq": e.seq, "type": e.event_type, "actor": e.actor,
-               "at": e.occurred_at, "payload": e.payload or {}, "hash": e.hash} for e in rows]
+               "at": e.occurred_at, "payload": protected_identity.resolve(e.payload or {}, texts),
+               "hash": e.hash} for e in rows]
     tasks = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                                  .order_by(HumanTask.id)))
     usernames = {e["actor"] for e in events} | {t.assignee for t in tasks if t.assignee} | \
@@ -203,12 +209,13 @@ def sender_secrets(session, petition_id: int) -> list[str]:
     return [value for row in rows for value in row if value]
 
 
-def history(ctx: "EngineContext", instance_id: int, *, filters: EventFilter | None = None,
-            as_of: int | None = None) -> dict:
-    """Everything the history page shows; ``as_of`` (an event number) picks the state shown."""
+def history(ctx: "EngineContext", instance_id: int, actor: "Actor", *,
+            filters: EventFilter | None = None, as_of: int | None = None) -> dict:
+    """Everything the history page shows; ``as_of`` (an event number) picks the state shown.
+    Another unit's instance does not exist for ``actor`` (NotFound)."""
     filters = filters or EventFilter()
     with ctx.uow(write=False) as uow:
-        loaded = _load(uow.session, instance_id)
+        loaded = _load(uow.session, instance_id, actor)
         verification = audit.verify(uow.session, instance_id).to_dict()
     if verification["first_broken"]:
         verification["first_broken"]["reason_label"] = \
@@ -424,11 +431,11 @@ def diagram_state(loaded: _Loaded, snap: Snapshot, now: datetime, *, current: bo
     return {"files": files}
 
 
-def diagram_xml(ctx: "EngineContext", instance_id: int, index: int) -> str:
+def diagram_xml(ctx: "EngineContext", instance_id: int, index: int, actor: "Actor") -> str:
     """The BPMN text of one file of the instance's own deployed version."""
     with ctx.uow(write=False) as uow:
         instance = uow.session.get(ProcessInstance, instance_id)
-        if instance is None:
+        if instance is None or not actor.sees_unit(instance.unit_code):
             raise NotFound(f"Không tìm thấy hồ sơ quy trình #{instance_id}")
         definition = uow.session.get(ProcessDefinition, instance.definition_id)
         files = _bpmn_files(definition)

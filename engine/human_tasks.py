@@ -6,14 +6,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 
 from engine import audit, deadlines, runtime, timers
 from engine.audit import PendingEvent
 from engine.definitions.forms import validate_form_data
 from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
-from engine.models import (HumanTask, Petition, ProcessDefinition, ProcessInstance, TaskDraft,
-                           Timer)
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance, TaskDraft, Unit, User
 from engine.serialization import to_jsonable
 
 if TYPE_CHECKING:
@@ -28,22 +27,39 @@ class Actor:
     username: str
     roles: frozenset[str] = frozenset()
     unit: str | None = None
+    # Units below ``unit`` that a supervisor oversees (read from the units tree by users.actor_for).
+    supervised: frozenset[str] = frozenset()
 
     @property
     def is_admin(self) -> bool:
         return "administrator" in self.roles
 
+    @property
+    def units(self) -> frozenset[str]:
+        """The units whose cases this actor may see: their own (and those they supervise)."""
+        return (frozenset({self.unit}) if self.unit else frozenset()) | self.supervised
 
-def _candidate_unit(ctx: "EngineContext", definition: ProcessDefinition | runtime.DefinitionView,
-                    task) -> str | None:
+    def sees_unit(self, unit: str | None) -> bool:
+        """A case of ``unit`` is visible; a case of no unit belongs to no agency (a system
+        process started by an operator) and is visible by role alone."""
+        return unit is None or unit in self.units
+
+
+def _candidate_unit(session, definition: ProcessDefinition | runtime.DefinitionView, task,
+                    instance: ProcessInstance) -> str | None:
+    """The unit a task belongs to: the case's own unit, unless the diagram names another unit
+    (a delegated resolution) and the value is a code from the units list, never free text."""
     expression = (definition.task_units or {}).get(task.task_spec.bpmn_id)
     if not expression:
-        return None
+        return instance.unit_code
     try:
         value = task.workflow.script_engine.evaluate(task, expression)
-    except Exception:  # an unset unit leaves the task in the role's shared queue
-        return None
-    return str(value) if value not in (None, "") else None
+    except Exception:  # an unset unit leaves the task with the case's unit
+        return instance.unit_code
+    code = str(value).strip() if value not in (None, "") else ""
+    if code and session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        return code
+    return instance.unit_code
 
 
 def _priority(task) -> int:
@@ -92,7 +108,7 @@ def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessI
             instance_id=instance.id, task_guid=guid, bpmn_id=spec.bpmn_id,
             name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
             candidate_role=lane_roles.get(spec.lane) if spec.lane else None,
-            candidate_unit=_candidate_unit(ctx, definition, task), assignee=None,
+            candidate_unit=_candidate_unit(session, definition, task, instance), assignee=None,
             priority=_priority(task), status="ready", created_at=now,
             due_at=due_by_task.get(guid))
         deadlines.plan_task(ctx, session, row, instance.process_key)
@@ -158,14 +174,19 @@ def _locked_ready_task(uow: "UnitOfWork", task_id: int) -> tuple[HumanTask, Proc
 _STATUS_VI = {"ready": "sẵn sàng", "completed": "hoàn thành", "cancelled": "bị hủy"}
 
 
+def check_unit(task: HumanTask, actor: Actor) -> None:
+    """Another unit's task does not exist for this actor: NotFound, so existence does not leak."""
+    if not actor.is_admin and not actor.sees_unit(task.candidate_unit):
+        raise NotFound(f"Không tìm thấy công việc #{task.id}")
+
+
 def _check_role(task: HumanTask, actor: Actor) -> None:
+    check_unit(task, actor)
     if actor.is_admin:
         return
     if task.candidate_role and task.candidate_role not in actor.roles:
         raise Forbidden(f"Người dùng '{actor.username}' không có vai trò '{task.candidate_role}' "
                         f"để xử lý công việc #{task.id}")
-    if task.candidate_unit and actor.unit and task.candidate_unit != actor.unit:
-        raise Forbidden(f"Công việc #{task.id} thuộc đơn vị '{task.candidate_unit}'")
 
 
 def _record(uow, instance, task: HumanTask, event_type: str, actor: Actor, now, **payload):
@@ -210,13 +231,24 @@ def assign(ctx: "EngineContext", task_id: int, assignee: str, actor: Actor, reas
         raise Forbidden("Chỉ thủ trưởng đơn vị hoặc quản trị mới giao việc được")
     with ctx.uow() as uow:
         task, instance = _locked_ready_task(uow, task_id)
+        check_unit(task, actor)
         if task.candidate_role and task.candidate_role not in assignee_roles:
             raise InvalidInput(f"'{assignee}' không có vai trò '{task.candidate_role}'")
+        if task.candidate_unit and _unit_of(uow.session, assignee) != task.candidate_unit:
+            raise InvalidInput(f"'{assignee}' không thuộc đơn vị '{task.candidate_unit}'")
+        now = ctx.clock.now()
+        _, audited_reason = ctx.data_guard.protect_text(uow, instance.id, "assign_reason",
+                                                        reason.strip(), now)
         before, task.assignee = task.assignee, assignee
-        _record(uow, instance, task, "task_assigned", actor, ctx.clock.now(),
-                before={"assignee": before}, after={"assignee": assignee}, reason=reason.strip())
+        _record(uow, instance, task, "task_assigned", actor, now,
+                before={"assignee": before}, after={"assignee": assignee}, reason=audited_reason)
         uow.commit()
         return task_to_dict(task)
+
+
+def _unit_of(session, username: str) -> str | None:
+    return session.scalar(select(Unit.code).join(User, User.unit_id == Unit.id)
+                          .where(User.username == username))
 
 
 def complete(ctx: "EngineContext", task_id: int, actor: Actor, data: Mapping[str, Any]) -> dict:
@@ -248,6 +280,9 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
     if error is not None or spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng (đã hết hạn hoặc "
                        "đã được xử lý); không có thay đổi nào được ghi")
+    # What the form may quote of a protected person stays out of the workflow and the audit.
+    cleaned, audited = ctx.data_guard(uow, instance, task, cleaned,
+                                      (definition.forms or {}).get(task.bpmn_id), actor, now)
     previous = {key: spiff_task.data.get(key) for key in cleaned}
     spiff_task.set_data(**cleaned)
     try:
@@ -262,13 +297,9 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
         deadlines.resolve_escalations(uow.session, [task.id], now)
     event = PendingEvent("task_completed_by_user", actor.username, {
         "task_id": task.id, "bpmn_id": task.bpmn_id,
-        "before": to_jsonable(previous), "after": to_jsonable(cleaned)})
+        "before": to_jsonable(previous), "after": to_jsonable(audited)})
     runtime.save(ctx, uow, instance, definition, workflow, before=before_states,
                  actor=actor.username, error=error, events=timer_events + [event], now=now)
-    if cleaned.get("petition_type") == "denunciation":
-        # Classified as a denunciation: its senders are sealed from now on (LTC Điều 8.3, 56.2).
-        uow.session.execute(update(Petition).where(Petition.instance_id == instance.id)
-                            .values(identity_sealed=True))
     return task, instance
 
 
@@ -318,6 +349,10 @@ def save_draft(ctx: "EngineContext", task_id: int, actor: Actor, data: Mapping[s
         if task.status != "ready":
             raise Conflict(f"Công việc #{task_id} không còn chờ xử lý; bản nháp không được lưu")
         _check_role(task, actor)
+        if task.assignee and task.assignee != actor.username:
+            raise Forbidden(f"Công việc #{task_id} đang do {task.assignee} xử lý; "
+                            "chỉ người đó lưu nháp được")
+        data = ctx.data_guard.redact_draft(uow, task.instance_id, dict(data))
         draft = uow.session.scalars(select(TaskDraft).where(
             TaskDraft.task_id == task_id, TaskDraft.username == actor.username)).first()
         if draft is None:

@@ -29,8 +29,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from math import ceil
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, and_, func, or_, select, true
+from sqlalchemy import Select, and_, func, or_, select
 
+from engine.access import unit_condition
 from engine.errors import Forbidden, InvalidInput
 from engine.human_tasks import Actor
 from engine.models import (HumanTask, Petition, ProcessDefinition, ProcessInstance, Unit, User,
@@ -106,9 +107,8 @@ def due_info(calendar: WorkingDayCalendar, now: datetime, due_at: datetime | Non
 # ---- visibility --------------------------------------------------------------------------------
 
 def _unit_ok(actor: Actor):
-    if actor.is_admin or not actor.unit:
-        return true()
-    return or_(HumanTask.candidate_unit.is_(None), HumanTask.candidate_unit == actor.unit)
+    """The actor's units only (engine.access); a user without a unit sees no unit's tasks."""
+    return unit_condition(HumanTask.candidate_unit, actor)
 
 
 def _queue_condition(actor: Actor):
@@ -331,8 +331,8 @@ def choice_labels(ctx: "EngineContext") -> dict[str, dict[str, str]]:
 def eligible_assignees(ctx: "EngineContext", role: str | None, unit: str | None) -> list[dict]:
     """Active users holding ``role`` (any role when None) who may work in ``unit``.
 
-    ``[{username, display_name, unit}]`` sorted by display name. A user without a unit may work on
-    any unit's task, as ``human_tasks`` allows.
+    ``[{username, display_name, unit}]`` sorted by display name. A unit's task goes only to that
+    unit's people; a task of no unit (a system process) to anyone holding the role.
     """
     with ctx.uow(write=False) as uow:
         stmt = (select(User.username, User.display_name, Unit.code.label("unit"))
@@ -341,6 +341,6 @@ def eligible_assignees(ctx: "EngineContext", role: str | None, unit: str | None)
         if role:
             stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
         if unit:
-            stmt = stmt.where(or_(User.unit_id.is_(None), Unit.code == unit))
+            stmt = stmt.where(Unit.code == unit)
         rows = uow.session.execute(stmt.order_by(User.display_name, User.username)).all()
     return [dict(r._mapping) for r in rows]

@@ -11,7 +11,7 @@ from engine.audit import PendingEvent
 from engine.deployment import definition_id
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.human_tasks import task_to_dict
-from engine.timers import timer_to_dict
+from engine.timers import clear_failures, timer_to_dict
 from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
 from engine.serialization import to_jsonable
 
@@ -34,11 +34,13 @@ def _check_data(data: Any) -> dict:
 
 
 def start(ctx: "EngineContext", process_key: str, *, actor: str, version: int | None = None,
-          business_key: str | None = None, data: Mapping[str, Any] | None = None) -> dict:
-    """Start an instance on the latest (or given) version and run it until it waits."""
+          business_key: str | None = None, data: Mapping[str, Any] | None = None,
+          unit: str | None = None) -> dict:
+    """Start an instance on the latest (or given) version and run it until it waits; ``unit``
+    owns the case (its tasks default to it and only its people see it)."""
     with ctx.uow() as uow:
         instance = start_in(ctx, uow, process_key, actor=actor, version=version,
-                            business_key=business_key, data=data)
+                            business_key=business_key, data=data, unit=unit)
         uow.commit()
         instance_id = instance.id
     return summary(ctx, instance_id)
@@ -46,7 +48,7 @@ def start(ctx: "EngineContext", process_key: str, *, actor: str, version: int | 
 
 def start_in(ctx: "EngineContext", uow, process_key: str, *, actor: str,
              version: int | None = None, business_key: str | None = None,
-             data: Mapping[str, Any] | None = None) -> ProcessInstance:
+             data: Mapping[str, Any] | None = None, unit: str | None = None) -> ProcessInstance:
     """``start`` inside the caller's unit of work (for commands that do more in one transaction)."""
     initial = _check_data(data)
     if business_key is not None and not (0 < len(business_key) <= MAX_BUSINESS_KEY):
@@ -58,7 +60,7 @@ def start_in(ctx: "EngineContext", uow, process_key: str, *, actor: str,
     now = ctx.clock.now()
     instance = ProcessInstance(
         definition_id=definition.id, process_key=definition.process_key,
-        business_key=business_key, status="running", state="", started_by=actor,
+        business_key=business_key, unit_code=unit, status="running", state="", started_by=actor,
         created_at=now, updated_at=now, audit_seq=0, audit_head="")
     started = PendingEvent("instance_started", actor, {
         "process_key": definition.process_key, "version": definition.version,
@@ -123,6 +125,7 @@ def retry(ctx: "EngineContext", instance_id: int, *, actor: str,
         instance = runtime.lock_instance(uow, instance_id)
         if instance.status != "error":
             raise InvalidState(f"Hồ sơ #{instance_id} không ở trạng thái lỗi")
+        clear_failures(uow, instance_id)
         definition = runtime.load_definition(ctx, uow, instance.definition_id)
         workflow = runtime.load_workflow(ctx, definition, instance)
         before = runtime.snapshot(workflow)

@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, text)
+                        UniqueConstraint, event, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.database import Base, UTCDateTime, utcnow
+from engine.identity_vault import EncryptedText, blind_index_or_none
 
 
 class ProcessDefinition(Base):
@@ -40,6 +41,9 @@ class ProcessInstance(Base):
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(200), index=True)
     business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    # The agency that owns the case: its tasks default to it and only its people see it. None for
+    # a process that belongs to no agency (started by an operator), visible by role alone.
+    unit_code: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     state: Mapped[str] = mapped_column(Text)           # workflow state without its spec
     error_message: Mapped[str | None] = mapped_column(Text)
@@ -126,6 +130,9 @@ class Timer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Firing that failed: how often, and when the sweep may try again (engine/timers.py back-off).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):
@@ -323,19 +330,33 @@ class Petition(Base):
 
 
 class PetitionSender(Base):
+    """A sender of a letter. Identity fields are encrypted at rest (engine/identity_vault.py) for
+    every letter; exact searches go through the keyed hashes, filled on every write."""
+
     __tablename__ = "petition_senders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(300))
-    id_number: Mapped[str | None] = mapped_column(String(20), index=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
-    ethnicity: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(EncryptedText("petition_senders.name"))
+    id_number: Mapped[str | None] = mapped_column(EncryptedText("petition_senders.id_number"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("petition_senders.phone"))
+    ethnicity: Mapped[str | None] = mapped_column(EncryptedText("petition_senders.ethnicity"))
     province_code: Mapped[str | None] = mapped_column(String(10))
     ward_code: Mapped[str | None] = mapped_column(String(10))
-    address_detail: Mapped[str | None] = mapped_column(String(500))
+    address_detail: Mapped[str | None] = mapped_column(
+        EncryptedText("petition_senders.address_detail"))
     is_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+@event.listens_for(PetitionSender, "before_insert")
+@event.listens_for(PetitionSender, "before_update")
+def _sender_blind_indexes(_mapper, _connection, sender: PetitionSender) -> None:
+    # Recomputed on every write, so a corrected number is found by its new value only.
+    sender.id_number_hash = blind_index_or_none("id_number", sender.id_number)
+    sender.phone_hash = blind_index_or_none("phone", sender.phone)
 
 
 class PetitionDocument(Base):
@@ -380,3 +401,73 @@ class TaskDraft(Base):
     username: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict] = mapped_column(JSON)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# -- Security issue §6: server-side sessions, login throttling, idempotent forms (migration 0009) --
+class LoginSession(Base):
+    """One login: the browser's cookie holds a random id, only its SHA-256 is stored here.
+
+    Logging out, deactivating the user or changing their password sets ``revoked_at``; a cookie
+    captured earlier then loads no user (webapp/auth).
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_open", "username", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(50))
+
+
+class LoginFailure(Base):
+    """Failed-login counter of one account name (``user:<name>``, existing or not) or one address
+    (``ip:<addr>``); the back-off runs until ``locked_until``."""
+
+    __tablename__ = "login_failures"
+
+    subject: Mapped[str] = mapped_column(String(250), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SubmissionKey(Base):
+    """A form's one-time submission key, reserved before the handler runs (the primary key makes
+    a second POST with the same key wait for, then replay, the first one's result)."""
+
+    __tablename__ = "submission_keys"
+    __table_args__ = (Index("ix_submission_keys_created", "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(200))
+    endpoint: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10))          # pending | done
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_location: Mapped[str | None] = mapped_column(Text)
+    response_type: Mapped[str | None] = mapped_column(String(200))
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProtectedText(Base):
+    """The original of a free text that may quote a sender (summary, form text, file name).
+
+    The text shown everywhere (the register row, workflow data, audit payloads, file names) is the
+    redacted copy made when it was written; the original is kept here, encrypted, for the readers
+    the law allows (LTC Điều 8, 47–48). Audit payloads refer to it by id, never carry its text.
+    """
+
+    __tablename__ = "protected_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))      # summary | document | field | draft | reason
+    ref: Mapped[str | None] = mapped_column(String(200))  # e.g. "task:12:proposal_note", "doc:3"
+    redacted: Mapped[str] = mapped_column(Text)
+    original: Mapped[str] = mapped_column(Text)  # TODO(lead): EncryptedText once the vault lands
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -22,14 +22,22 @@ MAX_EMAIL_ATTEMPTS = 5
 
 
 def users_with_role(session: "Session", role: str, unit: str | None = None) -> list[User]:
-    """Active users holding ``role``; within ``unit`` when given and anyone there holds it."""
+    """Active users holding ``role``: those of ``unit`` when it is given, or, where nobody there
+    holds it, of the nearest unit above it (the body above). Never anyone of another branch:
+    another unit's head must not learn of this unit's cases."""
     query = (select(User).join(UserRole, UserRole.user_id == User.id)
              .where(UserRole.role == role, User.active.is_(True)).order_by(User.username))
-    everyone = list(session.scalars(query))
     if unit is None:
-        return everyone
-    in_unit = list(session.scalars(query.join(Unit, Unit.id == User.unit_id).where(Unit.code == unit)))
-    return in_unit or everyone
+        return list(session.scalars(query))
+    row = session.execute(select(Unit.id, Unit.parent_id).where(Unit.code == unit)).first()
+    seen: set[int] = set()
+    while row is not None and row.id not in seen:
+        seen.add(row.id)
+        found = list(session.scalars(query.where(User.unit_id == row.id)))
+        if found or row.parent_id is None:
+            return found
+        row = session.execute(select(Unit.id, Unit.parent_id).where(Unit.id == row.parent_id)).first()
+    return []
 
 
 def notify(session: "Session", users: Iterable[User], *, kind: str, title: str, body: str,

@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import case, func, or_, select
 
 from engine import audit, petitions, runtime
+from engine import petition_identity as protected_identity
+from engine.access import unit_condition
 from engine.audit import PendingEvent
 from engine.errors import Forbidden, NotFound
 from engine.human_tasks import Actor
 from engine.models import (AuditEvent, Escalation, HumanTask, Petition, PetitionDocument,
                            PetitionLink, PetitionSender, ProcessDefinition, ProcessInstance,
-                           Timer, User)
+                           ProtectedText, Timer, User)
 from engine.petition_labels import (EVENT_LABELS, EXTRA_LABELS, INTERNAL, REMINDER_KINDS,
                                     STATUS_LABELS, SYSTEM_ACTORS, TASK_STATES, TYPE_LABELS, Labels,
                                     field_in, vn_time)
@@ -66,9 +68,7 @@ def petition_file(ctx: "EngineContext", petition_id: int, actor: Actor, *,
     shown = petitions.senders(ctx, petition_id, actor) if revealed is None else revealed
     with ctx.uow(write=False) as uow:
         session = uow.session
-        petition = session.get(Petition, petition_id)
-        if petition is None:
-            raise NotFound(f"Không tìm thấy đơn #{petition_id}")
+        petition = petitions.visible_petition(session, petition_id, actor)
         instance = session.get(ProcessInstance, petition.instance_id) if petition.instance_id else None
         definition = runtime.load_definition(ctx, uow, instance.definition_id) if instance else None
         labels = Labels(definition.forms if definition else _latest_intake_forms(session))
@@ -81,8 +81,13 @@ def petition_file(ctx: "EngineContext", petition_id: int, actor: Actor, *,
         redactor = Redactor(_sender_secrets(session, [petition_id]).get(petition_id, [])
                             if hidden else [])
         tasks, events, escalations = _instance_rows(session, instance)
+        # Audit payloads refer to protected texts: originals only for a reader who unsealed.
+        texts = protected_identity.resolve_payloads(session, [e.payload for e in events],
+                                                    reveal=not hidden)
         names = _display_names(session, _usernames(petition, tasks, events, escalations))
         register = _register(petition, labels, redactor, names)
+        if not hidden:
+            register = _with_originals(session, petition, register)
         now = ctx.clock.now()
         return {
             "petition": {"id": petition.id, "number": petition.number,
@@ -95,10 +100,13 @@ def petition_file(ctx: "EngineContext", petition_id: int, actor: Actor, *,
             "senders": _masked(shown) if hidden else shown,
             "revealed": sealed and revealed is not None,
             # Unsealing is audited by engine.petitions only for petitions sealed on the register.
-            "can_unseal": petition.identity_sealed and hidden and petitions.can_read_identity(actor),
+            "can_unseal": petition.identity_sealed and hidden and
+            petitions.can_read_identity(actor, petition),
             "data": _data_rows(data, labels, redactor, register, drop_sensitive=sealed),
             "timeline": _timeline(session, events, tasks, labels, names, redactor,
-                                  drop_sensitive=sealed, hidden=hidden),
+                                  drop_sensitive=sealed, hidden=hidden, texts=texts),
+            "identity_reads": _identity_reads(events, names, texts)
+            if sealed and petitions.can_read_identity(actor, petition) else None,
             "tasks": [_task_row(t, names, now) for t in tasks if t.status == "ready"],
             "documents": _documents(session, petition, actor, names, sealed=sealed, hidden=hidden),
             "links": _links(session, petition.id, labels),
@@ -230,14 +238,14 @@ def _changes(before: dict, after: dict, labels: Labels, form: dict | None, redac
 
 
 def _timeline(session, events, tasks, labels: Labels, names, redactor: Redactor, *,
-              drop_sensitive: bool, hidden: bool) -> list[dict]:
+              drop_sensitive: bool, hidden: bool, texts: dict[int, str]) -> list[dict]:
     task_names = {t.id: t.name for t in tasks}
     timer_ids = [e.payload.get("timer_id") for e in events if e.event_type == "timer_fired"]
     timer_names = dict(session.execute(select(Timer.id, Timer.name).where(
         Timer.id.in_(timer_ids))).all()) if timer_ids else {}
     entries = []
     for event in events:
-        payload = event.payload or {}
+        payload = protected_identity.resolve(event.payload or {}, texts)
         step = task_names.get(payload.get("task_id")) or payload.get("bpmn_id") or ""
         detail, changes = _describe(event.event_type, payload, step, labels, names, timer_names,
                                     hidden)
@@ -296,6 +304,34 @@ def _describe(kind: str, p: dict, step: str, labels: Labels, names, timer_names,
     return "", []
 
 
+IDENTITY_READ_EVENTS = {"identity_unsealed": "Xem danh tính",
+                        "sealed_document_opened": "Mở tài liệu của đơn",
+                        "identity_search_hit": "Tra cứu theo số định danh/điện thoại"}
+
+
+def _identity_reads(events, names, texts: dict[int, str]) -> list[dict]:
+    """Who has seen the identity (LTC Điều 8): every read, from any source, in chain order."""
+    rows = []
+    for event in events:
+        if event.event_type not in IDENTITY_READ_EVENTS:
+            continue
+        payload = protected_identity.resolve(event.payload or {}, texts)
+        rows.append({"who": _name(names, event.actor), "at": vn_time(event.occurred_at),
+                     "source": IDENTITY_READ_EVENTS[event.event_type],
+                     "reason": payload.get("reason") or ""})
+    return rows
+
+
+def _with_originals(session, petition: Petition, register: list[dict]) -> list[dict]:
+    """The register rows with the summary as written, for a reader who may see the identity."""
+    original = session.scalar(select(ProtectedText.original).where(
+        ProtectedText.petition_id == petition.id, ProtectedText.kind == "summary"))
+    if original is None:
+        return register
+    return [{**row, "value": original, "display": original} if row["name"] == "summary" else row
+            for row in register]
+
+
 def due_state(due_at: datetime | None, now: datetime) -> str | None:
     """``late`` past the deadline, ``soon`` within two days, ``ok`` otherwise (CSS ``due-*``)."""
     if due_at is None:
@@ -320,8 +356,15 @@ def _documents(session, petition: Petition, actor: Actor, names, *, sealed: bool
         PetitionDocument.petition_id == petition.id).order_by(PetitionDocument.id))
     # A denunciation letter identifies its author by content and handwriting: only identity
     # roles may open it (each opening audited), and its name is shown only once unsealed.
-    can_open = not sealed or petitions.can_read_identity(actor)
-    return [{"id": d.id, "file_name": f"Tài liệu {i + 1} (đã niêm phong)" if hidden else d.file_name,
+    can_open = not sealed or petitions.can_read_identity(actor, petition)
+    rows = list(rows)
+    # File names are stored as redacted copies; a reader who may see the identity gets them as
+    # the citizen named them.
+    originals = {} if hidden else dict(session.execute(
+        select(ProtectedText.ref, ProtectedText.original).where(
+            ProtectedText.petition_id == petition.id, ProtectedText.kind == "document")).all())
+    return [{"id": d.id, "file_name": f"Tài liệu {i + 1} (đã niêm phong)" if hidden
+             else originals.get(f"doc:{d.id}", d.file_name),
              "content_type": d.content_type, "size": d.size, "can_open": can_open,
              "uploaded_by": _name(names, d.uploaded_by), "uploaded_at": vn_time(d.uploaded_at)}
             for i, d in enumerate(rows)]
@@ -362,19 +405,18 @@ def document(ctx: "EngineContext", petition_id: int, document_id: int, actor: Ac
     A sealed petition's documents open only for identity roles, and each opening is audited.
     """
     with ctx.uow(write=False) as uow:
-        found = uow.session.execute(select(PetitionDocument, Petition.identity_sealed,
-                                           Petition.instance_id)
-                                    .join(Petition, Petition.id == PetitionDocument.petition_id)
-                                    .where(PetitionDocument.id == document_id,
-                                           PetitionDocument.petition_id == petition_id)).first()
-    if found is None:
+        petition = petitions.visible_petition(uow.session, petition_id, actor)
+        row = uow.session.scalars(select(PetitionDocument).where(
+            PetitionDocument.id == document_id,
+            PetitionDocument.petition_id == petition_id)).first()
+        sealed, instance_id = petition.identity_sealed, petition.instance_id
+    if row is None:
         raise NotFound(f"Không tìm thấy tài liệu #{document_id} của đơn #{petition_id}")
-    row, sealed, instance_id = found
     result = {"id": row.id, "file_name": row.file_name, "stored_name": row.stored_name,
               "content_type": row.content_type, "size": row.size, "sha256": row.sha256}
     if not sealed:
         return result
-    if not petitions.can_read_identity(actor):
+    if not petitions.can_read_identity(actor, petition):
         raise Forbidden("Tài liệu của đơn tố cáo có thể làm lộ danh tính người tố cáo; vai trò "
                         "của bạn không được mở (Luật Tố cáo, Điều 8, 56)")
     with ctx.uow() as uow:
@@ -386,7 +428,7 @@ def document(ctx: "EngineContext", petition_id: int, document_id: int, actor: Ac
     return result
 
 
-def list_petitions(ctx: "EngineContext", *, query: str | None = None,
+def list_petitions(ctx: "EngineContext", actor: Actor, *, query: str | None = None,
                    petition_type: str | None = None, field: str | None = None,
                    status: str | None = None, page: int = 1) -> dict:
     """Recent petitions, newest first, ``PAGE_SIZE`` a page; filters combine with AND."""
@@ -395,7 +437,8 @@ def list_petitions(ctx: "EngineContext", *, query: str | None = None,
         stmt = select(Petition.id, Petition.number, Petition.tracking_code, Petition.received_on,
                       Petition.petition_type, Petition.field, Petition.summary,
                       Petition.identity_sealed, ProcessInstance.status) \
-            .outerjoin(ProcessInstance, ProcessInstance.id == Petition.instance_id)
+            .outerjoin(ProcessInstance, ProcessInstance.id == Petition.instance_id) \
+            .where(unit_condition(Petition.unit_code, actor))
         if query and query.strip():
             text = query.strip()
             stmt = stmt.where(or_(Petition.number.contains(text, autoescape=True),

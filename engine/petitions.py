@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Sequence
 from sqlalchemy import select
 
 from engine import addresses, audit, instances, runtime
+from engine import petition_identity as protected_identity
 from engine.audit import PendingEvent
 from engine.errors import Forbidden, FormInvalid, InvalidInput, NotFound
 from engine.human_tasks import Actor, complete_in
+from engine.identity_match import Identity, IdentityMatcher
 from engine.models import (HumanTask, Petition, PetitionCounter, PetitionDocument, PetitionLink,
                            PetitionSender)
 from engine.text_search import fold
@@ -31,12 +33,16 @@ if TYPE_CHECKING:
 INTAKE_KEY = "petition_intake"
 REGISTER_TASK = "Task_register"
 TYPES = ("complaint", "denunciation", "recommendation", "feedback", "mixed")
-# Who may read a sealed denouncer identity (with a reason): the resolver, the officer who received
-# it, supervisors. Handling officers and verifiers never see it (LTC Điều 56.2).
-IDENTITY_ROLES = frozenset({"head_of_unit", "reception_officer", "supervisor"})
+# Who may read a sealed denouncer identity (with a reason, audited): the competent resolver (the
+# head of the owning unit) and supervisors of that unit. Handling officers, verifiers, publication
+# officers and administrators never do (LTC Điều 8, 31, 47–48, 56.2; issue 12 §3).
+IDENTITY_ROLES = frozenset({"head_of_unit", "supervisor"})
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
 _PHONE = re.compile(r"^(\+84|0)\d{8,10}$")
+# No register kept by this system is older; an earlier date is a typing error (0001-01-01 once
+# produced petition number 1-000001).
+EARLIEST_RECEIVED_ON = date(1990, 1, 1)
 
 
 @dataclass
@@ -115,6 +121,8 @@ def validate(reg: Registration, today: date) -> None:
                                          "người đại diện (Luật Tiếp công dân, Điều 29)")
     if reg.received_on > today:
         errors["received_on"] = "Ngày nhận đơn không được sau ngày hôm nay"
+    elif reg.received_on < EARLIEST_RECEIVED_ON:
+        errors["received_on"] = "Ngày nhận đơn không được trước ngày 01/01/1990"
     if errors:
         raise FormInvalid(errors)
 
@@ -152,28 +160,46 @@ def register(ctx: "EngineContext", actor: Actor, reg: Registration,
     """Register a letter and start its intake; returns ``{petition_id, number, tracking_code, instance_id}``."""
     if not ({"reception_officer", "administrator"} & actor.roles):
         raise Forbidden("Chỉ cán bộ tiếp công dân mới vào sổ đơn được")
+    unit = _registering_unit(reg, actor)
     validate(reg, ctx.clock.now().astimezone(VN_TZ).date())
+    # Every sender's identity is protected from registration on, whatever the type: a letter is
+    # often known to be a denunciation only at classification (issue 12 §1).
+    matcher = IdentityMatcher([Identity(s.name, s.id_number, s.phone, s.address_detail)
+                               for s in reg.senders])
+    summary = reg.summary.strip()
     with ctx.uow() as uow:
         session = uow.session
         now = ctx.clock.now()
         number = _next_number(uow, reg.received_on.year)
+        shown_summary = matcher.redact(summary)
         petition = Petition(
             number=number, tracking_code=_tracking_code(), received_on=reg.received_on,
-            channel=reg.channel, forwarder_kind=reg.forwarder_kind, forwarded_by=reg.forwarded_by,
-            petition_type=reg.petition_type, field=reg.field, summary=reg.summary.strip(),
-            location=reg.location, priority_markers=list(reg.priority_markers),
+            channel=reg.channel, forwarder_kind=reg.forwarder_kind,
+            forwarded_by=matcher.redact(reg.forwarded_by), petition_type=reg.petition_type,
+            field=reg.field, summary=shown_summary, location=matcher.redact(reg.location),
+            priority_markers=list(reg.priority_markers),
             signers=reg.signers, remote_area=reg.remote_area,
-            identity_sealed=reg.petition_type == "denunciation", unit_code=reg.unit_code,
-            search_text=fold(reg.summary), created_by=actor.username, created_at=now)
+            identity_sealed=reg.petition_type == "denunciation", unit_code=unit,
+            search_text=fold(shown_summary), created_by=actor.username, created_at=now)
         session.add(petition)
         session.flush()
         session.add_all([PetitionSender(petition_id=petition.id, position=i, **vars(sender))
                          for i, sender in enumerate(reg.senders)])
-        session.add_all([PetitionDocument(petition_id=petition.id, uploaded_by=actor.username,
-                                          uploaded_at=now, **vars(doc)) for doc in documents])
+        protected_identity.protect(session, petition.id, "summary", summary, matcher, now,
+                                   ref="summary")
+        shown_names = []
+        for doc in documents:
+            row = PetitionDocument(petition_id=petition.id, uploaded_by=actor.username,
+                                   uploaded_at=now, **vars(doc))
+            session.add(row)
+            session.flush()
+            row.file_name, _ = protected_identity.protect(session, petition.id, "document",
+                                                          doc.file_name, matcher, now,
+                                                          ref=f"doc:{row.id}")
+            shown_names.append(row.file_name)
         _record_links(session, petition.id, reg, actor.username, now)
         instance = instances.start_in(ctx, uow, INTAKE_KEY, actor=actor.username,
-                                      business_key=number,
+                                      business_key=number, unit=unit,
                                       data={"petition_id": petition.id, "petition_number": number})
         petition.instance_id = instance.id
         session.flush()
@@ -183,15 +209,28 @@ def register(ctx: "EngineContext", actor: Actor, reg: Registration,
         if task_id is None:
             raise InvalidInput(f"Quy trình {INTAKE_KEY} không bắt đầu bằng bước {REGISTER_TASK}")
         representatives = [s for s in reg.senders if s.is_representative]
-        complete_in(ctx, uow, task_id, actor, _register_form(reg, representatives))
+        form = {**_register_form(reg, representatives), "summary": shown_summary,
+                "forwarded_by": petition.forwarded_by or ""}
+        complete_in(ctx, uow, task_id, actor, form)
         audit.append_instance_events(session, instance, [PendingEvent(
             "petition_registered", actor.username, {
                 "petition_id": petition.id, "number": number, "type": reg.petition_type,
-                "senders": len(reg.senders), "documents": [d.file_name for d in documents],
+                "senders": len(reg.senders), "documents": shown_names,
                 "linked": reg.link_ids, "dismissed": reg.dismissed_ids})], now)
         uow.commit()
         return {"petition_id": petition.id, "number": number,
                 "tracking_code": petition.tracking_code, "instance_id": instance.id}
+
+
+def _registering_unit(reg: Registration, actor: Actor) -> str:
+    """A letter belongs to the unit of the officer who registers it (administrators may name one)."""
+    unit = reg.unit_code if actor.is_admin and reg.unit_code else actor.unit
+    if not unit:
+        raise InvalidInput("Tài khoản của bạn chưa thuộc đơn vị nào nên không vào sổ đơn được; "
+                           "đề nghị quản trị hệ thống gán đơn vị")
+    if reg.unit_code and reg.unit_code != unit:
+        raise Forbidden("Chỉ vào sổ đơn cho đơn vị của mình")
+    return unit
 
 
 def _record_links(session, petition_id: int, reg: Registration, username: str, now) -> None:
@@ -208,39 +247,57 @@ def _record_links(session, petition_id: int, reg: Registration, username: str, n
                                  decided_by=username, decided_at=now))
 
 
-def can_read_identity(actor: Actor) -> bool:
-    return bool(IDENTITY_ROLES & actor.roles) or actor.is_admin
+def can_read_identity(actor: Actor, petition: Petition | None = None) -> bool:
+    """May ``actor`` unseal ``petition``'s senders (with a reason)? The head of the owning unit
+    (the resolver) and supervisors over it; administrators never: they run the system, not cases.
+    Without a petition: whether the actor's roles could ever allow it."""
+    if actor.is_admin or not (IDENTITY_ROLES & actor.roles):
+        return False
+    if petition is None:
+        return True
+    if "head_of_unit" in actor.roles and actor.unit and actor.unit == petition.unit_code:
+        return True
+    return "supervisor" in actor.roles and petition.unit_code in actor.units
 
 
-def get_petition(ctx: "EngineContext", petition_id: int) -> Petition:
+def visible_petition(session, petition_id: int, actor: Actor) -> Petition:
+    """The petition if ``actor``'s units own it; another unit's petition does not exist (404)."""
+    petition = session.get(Petition, petition_id)
+    if petition is None or not actor.sees_unit(petition.unit_code):
+        raise NotFound(f"Không tìm thấy đơn #{petition_id}")
+    return petition
+
+
+def get_petition(ctx: "EngineContext", petition_id: int, actor: Actor) -> Petition:
     with ctx.uow(write=False) as uow:
-        petition = uow.session.get(Petition, petition_id)
-        if petition is None:
-            raise NotFound(f"Không tìm thấy đơn #{petition_id}")
-        return petition
+        return visible_petition(uow.session, petition_id, actor)
 
 
 def senders(ctx: "EngineContext", petition_id: int, actor: Actor, *, reason: str | None = None) -> list[dict]:
     """The senders, masked when sealed; an unmasking needs a reason and is audited."""
     with ctx.uow(write=reason is not None) as uow:
-        petition = uow.session.get(Petition, petition_id)
-        if petition is None:
-            raise NotFound(f"Không tìm thấy đơn #{petition_id}")
+        petition = visible_petition(uow.session, petition_id, actor)
         rows = list(uow.session.scalars(select(PetitionSender).where(
             PetitionSender.petition_id == petition_id).order_by(PetitionSender.position)))
         if not petition.identity_sealed:
             return [_sender_dict(row) for row in rows]
         if reason is None:
             return [_masked(row, i) for i, row in enumerate(rows)]
-        if not can_read_identity(actor):
-            raise Forbidden("Vai trò của bạn không được xem danh tính người tố cáo "
-                            "(Luật Tố cáo, Điều 8, 56)")
+        if not can_read_identity(actor, petition):
+            raise Forbidden("Bạn không được xem danh tính người tố cáo của đơn này "
+                            "(Luật Tố cáo, Điều 8, 47, 48)")
         if len(reason.strip()) < 5:
             raise InvalidInput("Phải nêu lý do xem danh tính (ít nhất 5 ký tự)")
+        now = ctx.clock.now()
+        shown_reason, reason_ref = protected_identity.protect(
+            uow.session, petition.id, "reason", reason.strip(),
+            protected_identity.matcher_for(uow.session, petition.id), now, ref="identity_read")
         instance = runtime.lock_instance(uow, petition.instance_id)
         audit.append_instance_events(uow.session, instance, [PendingEvent(
-            "identity_unsealed", actor.username, {"petition_id": petition_id,
-                                                  "reason": reason.strip()})], ctx.clock.now())
+            "identity_unsealed", actor.username, {
+                "petition_id": petition_id, "source": "page",
+                "reason": {protected_identity.PROTECTED: reason_ref} if reason_ref else shown_reason,
+            })], now)
         result = [_sender_dict(row) for row in rows]
         uow.commit()
         return result

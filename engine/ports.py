@@ -36,3 +36,35 @@ class NoScheduler:
 
     def cancel(self, timer_id: int) -> None:
         pass
+
+
+class TaskDataGuard(Protocol):
+    """Decides what of a completed form enters the workflow data and the audit payload.
+
+    A domain whose forms may quote protected people (the petition domain: denouncers) returns
+    redacted copies for the workflow and references for the audit; the kernel stores what it gets.
+    """
+
+    def __call__(self, uow, instance, task, data: dict, form: dict | None, actor,
+                 now: datetime) -> tuple[dict, dict]:
+        """``(workflow values, audit values)`` for the completion of ``task`` with ``data``."""
+
+    def protect_text(self, uow, instance_id: int, kind: str, text: str,
+                     now: datetime) -> tuple[str, object]:
+        """A reason typed about a case: ``(copy to show, value for the audit payload)``."""
+
+    def redact_draft(self, uow, instance_id: int, data: dict) -> dict:
+        """What a saved draft of that form keeps."""
+
+
+class PassThroughGuard:
+    """No protected data: the form's values go to the workflow and the audit as they are."""
+
+    def __call__(self, uow, instance, task, data, form, actor, now):
+        return dict(data), dict(data)
+
+    def protect_text(self, uow, instance_id, kind, text, now):
+        return text, text
+
+    def redact_draft(self, uow, instance_id, data):
+        return dict(data)

@@ -1,40 +1,42 @@
 """What a sealed (denunciation) petition never shows: the denouncer's identity.
 
-Identity keys are dropped from workflow data and before/after values (``SENSITIVE``), and any text
-that quotes a sender's name, ID number, phone or address is redacted (``Redactor``; LTC Điều 8.3,
-56.2).
+Identity keys are dropped from workflow data and before/after values (``SENSITIVE``). Free text is
+redacted when it is written (``engine.petition_identity``); ``Redactor`` cuts the senders' strings
+once more where a page shows text of a sealed petition, a second line of defence for rows written
+before write-time redaction existed. Both match through ``engine.identity_match``: any case,
+diacritics, Unicode form or digit grouping (LTC Điều 8.3, 56.2).
 """
 from __future__ import annotations
 
 from typing import Any
 
-REDACTED = "[thông tin được bảo mật]"
+from engine.identity_match import REDACTED, Identity, IdentityMatcher
+
+__all__ = ["REDACTED", "SENSITIVE", "Redactor"]
+
 # Identity keys a denunciation's workflow may hold (its seal/strip scripts); never shown while sealed.
 SENSITIVE = frozenset({"sender_name", "sender_id_number", "sender_phone", "sender_address",
                        "representatives", "sealed_identity", "identity_values"})
+
+
+def _identity_of(secret: str) -> Identity:
+    """A bare identity string as what it looks like: a number (ID or phone) or words."""
+    digits = sum(c.isdigit() for c in secret)
+    if digits >= 6 and digits >= len(secret.replace(" ", "")) * 0.6:
+        return Identity(id_number=secret, phone=secret)
+    return Identity(name=secret)
 
 
 class Redactor:
     """Replaces a sealed petition's identity strings in free text; a no-op when nothing is sealed."""
 
     def __init__(self, secrets: list[str]):
-        # Longest first so a full name is replaced before a part of it; very short strings would
-        # garble ordinary words.
-        self.secrets = sorted({s.strip() for s in secrets if s and len(s.strip()) >= 5},
-                              key=len, reverse=True)
+        self._matcher = IdentityMatcher(_identity_of(s.strip()) for s in secrets
+                                        if s and s.strip())
+        self.secrets = bool(self._matcher)
 
     def text(self, value: str) -> str:
-        for secret in self.secrets:
-            value = value.replace(secret, REDACTED)
-        return value
+        return self._matcher.redact(value) if value else value
 
     def value(self, value: Any) -> Any:
-        if not self.secrets:
-            return value
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.value(v) for k, v in value.items()}
-        return value
+        return self._matcher.redact_value(value)

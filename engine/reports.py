@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import and_, or_, select
 
+from engine.errors import NotFound
 from engine.models import AuditEvent, HumanTask, Petition, PetitionLink, ProcessInstance, Unit
 from engine.petition_labels import TYPE_LABELS, Labels, vn_time
 from engine.search import latest_intake_forms
@@ -163,7 +164,7 @@ class Letter:
                                      or f.get("already_transferred"))))
 
 
-def _scope(session, p: Period, unit_code: str | None) -> list[Letter]:
+def _scope(session, p: Period, unit_code: str | None, units: frozenset[str] | None) -> list[Letter]:
     """Letters received by the end of the period whose instance was not closed before it began."""
     query = (select(Petition.id, Petition.instance_id, Petition.received_on, Petition.petition_type,
                     Petition.field, Petition.channel, Petition.signers)
@@ -174,6 +175,8 @@ def _scope(session, p: Period, unit_code: str | None) -> list[Letter]:
                         ProcessInstance.updated_at >= p.start_at)))
     if unit_code:
         query = query.where(Petition.unit_code == unit_code)
+    if units is not None:  # the reader's units only (engine.access)
+        query = query.where(Petition.unit_code.in_(sorted(units)))
     letters = {}
     for row in session.execute(query.order_by(Petition.id)):
         letters[row.instance_id or -row.id] = Letter(
@@ -272,10 +275,14 @@ def _latest_route(letter: Letter, before: datetime) -> str | None:
     return ROUTE_STEPS[routed[-1].bpmn_id] if routed else None
 
 
-def build(ctx: "EngineContext", p: Period, unit_code: str | None = None) -> dict:
-    """The report of one unit (None: all units) for one period, as rows with explanations."""
+def build(ctx: "EngineContext", p: Period, unit_code: str | None = None, *,
+          units: frozenset[str] | None = None) -> dict:
+    """The report of one unit (None: all of ``units``, the reader's; None there only for the
+    command line, which runs for the whole deployment) for one period, with explanations."""
+    if units is not None and unit_code and unit_code not in units:
+        raise NotFound(f"Không tìm thấy đơn vị '{unit_code}'")
     with ctx.uow(write=False) as uow:
-        everything = _scope(uow.session, p, unit_code)
+        everything = _scope(uow.session, p, unit_code, units)
         labels = Labels(latest_intake_forms(uow.session))
         unit_name = uow.session.scalar(select(Unit.name).where(Unit.code == unit_code)) \
             if unit_code else None

@@ -19,9 +19,12 @@ from sqlalchemy.orm import defer
 
 from engine import audit, human_tasks, timers
 from engine.audit import PendingEvent
-from engine.errors import NotFound
+from engine.errors import EngineError, NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.pruning import prune_finished
+from engine.script_budget import (Budget, ScriptBudgetExceeded, ScriptSizeExceeded,
+                                  StateNotSaveable, StepAborted)
+from engine.scripting import ScriptLimitExceeded, budget_of, with_budget
 from engine.serialization import dump_state, load_spec, load_state
 
 if TYPE_CHECKING:
@@ -148,38 +151,72 @@ def lock_instance_of_task(uow: "UnitOfWork", task_id: int) -> ProcessInstance:
     return instance
 
 
-def new_workflow(ctx: "EngineContext", definition) -> BpmnWorkflow:
+def new_budget(ctx: "EngineContext", *, shared: bool = False) -> Budget:
+    """The CPU budget of one unit of work (``shared``: one batch of several instances)."""
+    return Budget(ctx.script_cpu_budget_s, shared=shared)
+
+
+def new_workflow(ctx: "EngineContext", definition, *, budget: Budget | None = None) -> BpmnWorkflow:
     spec, subs = spec_of(ctx, definition)
-    return BpmnWorkflow(spec, subs, script_engine=ctx.script_engine())
+    return BpmnWorkflow(spec, subs, script_engine=with_budget(ctx.script_engine(),
+                                                              budget or new_budget(ctx)))
 
 
-def load_workflow(ctx: "EngineContext", definition,
-                  instance: ProcessInstance) -> BpmnWorkflow:
+def load_workflow(ctx: "EngineContext", definition, instance: ProcessInstance, *,
+                  budget: Budget | None = None) -> BpmnWorkflow:
+    """Restore an instance's workflow; its scripts run under ``budget`` (a fresh one per command
+    unless the caller shares one across a batch)."""
     spec, subs = spec_of(ctx, definition)
     workflow = load_state(instance.state, spec, subs)
     # The script engine is not serialized: without this the library's unrestricted default runs.
-    workflow.script_engine = ctx.script_engine()
+    workflow.script_engine = with_budget(ctx.script_engine(), budget or new_budget(ctx))
     return workflow
 
 
+def _budget_step(budget: Budget | None):
+    """Checked before each engine step: a process that loops without scripts (one that calls
+    itself) is bounded by the same budget."""
+    if budget is None:
+        return None
+
+    def check(task) -> None:
+        budget.element = task.task_spec.bpmn_id or budget.element
+        budget.check()
+    return check
+
+
 def advance(workflow: BpmnWorkflow, *, refresh_timers: bool = False) -> StepError | None:
-    """Run the engine until it waits; a failing script leaves its task in ERROR and is reported."""
+    """Run the engine until it waits; a failing script leaves its task in ERROR and is reported.
+    An exceeded budget is reported too; ``save`` then refuses to store the step."""
     try:
         if refresh_timers:
             workflow.refresh_timers()
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(will_complete_task=_budget_step(budget_of(workflow)))
         return None
     except SpiffWorkflowException as err:
         return step_error(err)
     except Exception as err:  # the library raises plain errors from some specs; record, never lose
-        return StepError(f"{type(err).__name__}: {err}", None, None)
+        return step_error(err)
+
+
+# Errors of our own making inside a script: their message is already the clear one.
+_OWN_ERRORS = (EngineError, ScriptSizeExceeded, ScriptLimitExceeded)
 
 
 def step_error(err: Exception) -> StepError:
     task = getattr(err, "task", None)
     bpmn_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
     line = getattr(err, "line_number", None) or None
-    return StepError(str(err).strip() or type(err).__name__, bpmn_id, line)
+    cause = getattr(err, "exception", None) or err
+    if isinstance(cause, MemoryError):
+        message = "Kịch bản dùng quá nhiều bộ nhớ và đã bị dừng"
+    elif isinstance(cause, _OWN_ERRORS):
+        message = str(cause)
+    elif isinstance(err, SpiffWorkflowException):
+        message = str(err).strip()
+    else:
+        message = f"{type(err).__name__}: {err}"
+    return StepError(message or type(err).__name__, bpmn_id, line)
 
 
 def workflow_data(workflow: BpmnWorkflow) -> dict:
@@ -231,12 +268,19 @@ def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
 
     Nothing is flushed here for an existing instance: the rows are written at the commit, with a
     single UPDATE of the instance row (state, status, audit head and version together).
+
+    A step whose scripts exceeded their budget, or whose state cannot be stored, is not saved:
+    the transaction is rolled back at once (releasing the lock), the instance's error recorded
+    in a second, short one, and ``StepAborted`` raised (see ``_abort``).
     """
     now = now or ctx.clock.now()
+    existing_id = instance.id
+    budget = budget_of(workflow)
+    _abort_if_exceeded(ctx, uow, existing_id, budget, actor, now)
     status = status if status is not None else derive_status(workflow, error)
     none_ready_before = instance.id is None or TaskState.READY not in before.values()
     if instance.id is None:  # a new instance needs its id before rows can point at it
-        instance.state, instance.status = dump_state(workflow), status
+        instance.state, instance.status = _dump(ctx, uow, existing_id, workflow, actor, now), status
         uow.session.add(instance)
         uow.session.flush()
     active = status not in ("terminated",)
@@ -247,9 +291,10 @@ def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
     if error is not None:
         all_events.append(PendingEvent("instance_error", actor, {
             "message": error.message, "bpmn_id": error.bpmn_id, "line": error.line}))
+    _abort_if_exceeded(ctx, uow, existing_id, budget, actor, now)  # unit expressions ran above
     # After the rows above were matched against the tree: they may name tasks this step finished.
     prune_finished(workflow)
-    instance.state = dump_state(workflow)
+    instance.state = _dump(ctx, uow, existing_id, workflow, actor, now)
     instance.status = status
     if status == "error" and error is not None:
         instance.error_message, instance.error_task, instance.error_line = \
@@ -258,3 +303,51 @@ def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
         instance.error_message = instance.error_task = instance.error_line = None
     instance.updated_at = now
     audit.append_instance_events(uow.session, instance, all_events, now)
+
+
+def _abort_if_exceeded(ctx, uow, instance_id, budget: Budget | None, actor: str, now) -> None:
+    if budget is not None and budget.exceeded:
+        # A batch's shared budget cannot blame one instance: the sweep retries them one by one.
+        _abort(ctx, uow, None if budget.shared else instance_id,
+               ScriptBudgetExceeded(budget.message(), budget.exceeded_in), actor, now)
+
+
+def _dump(ctx, uow, instance_id, workflow: BpmnWorkflow, actor: str, now) -> str:
+    try:
+        return dump_state(workflow)
+    except (TypeError, ValueError, RecursionError) as err:  # a value the serializer refuses
+        _abort(ctx, uow, instance_id, StateNotSaveable(
+            f"Dữ liệu của hồ sơ không lưu được ({type(err).__name__}: {str(err)[:200]}); "
+            "bước xử lý đã bị huỷ"), actor, now)
+
+
+def _abort(ctx, uow, instance_id: int | None, err: StepAborted, actor: str, now) -> None:
+    """Discard the step (rollback: the instance lock is released at once), then record the
+    instance's error in a second, short transaction, and raise ``err`` to the caller."""
+    uow.session.rollback()
+    err.instance_id = instance_id
+    if instance_id is not None:
+        err.recorded = record_failure(ctx, instance_id, err.message, err.element, actor, now)
+    raise err
+
+
+def record_failure(ctx: "EngineContext", instance_id: int, message: str, bpmn_id: str | None,
+                   actor: str, now: datetime | None = None) -> bool:
+    """Put a live instance in error with ``message``, in a unit of work of its own."""
+    with ctx.uow() as uow:
+        found = lock_instances(uow, [instance_id])
+        if not found or found[0].status not in ("waiting", "running", "error"):
+            return False
+        mark_failed(uow, found[0], message, bpmn_id, actor, now or ctx.clock.now())
+        uow.commit()
+    return True
+
+
+def mark_failed(uow: "UnitOfWork", instance: ProcessInstance, message: str,
+                bpmn_id: str | None, actor: str, now: datetime) -> None:
+    """Status ``error`` with its message, and the audit line saying so (caller commits)."""
+    instance.status = "error"
+    instance.error_message, instance.error_task, instance.error_line = message, bpmn_id, None
+    instance.updated_at = now
+    audit.append_instance_events(uow.session, instance, [PendingEvent("instance_error", actor, {
+        "message": message, "bpmn_id": bpmn_id, "line": None})], now)

@@ -26,10 +26,33 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision``; creates the SQLite file's folder if needed."""
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    """Bring the database at ``url`` to ``revision``; creates the SQLite file's folder if needed
+    (private, like the file). Then encrypts identities left in clear by older versions."""
+    from engine.database import secure_sqlite_files, sqlite_path
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
+    secure_sqlite_files(url)
+    if revision == "head":
+        encrypt_legacy_identities(url)
+
+
+def encrypt_legacy_identities(url: str) -> int:
+    """Encrypt sender identities stored in clear before migration 0007 and fill their keyed
+    hashes (a migration cannot see the key). Idempotent; the key is read only when needed: the
+    installed keyring, else the one of the environment's settings."""
+    from engine.context import EngineContext
+    from engine.database import make_engine, make_session_factory
+    from engine.identity_vault import load_keyring
+    from engine.key_rotation import encrypt_legacy
+    from engine.settings import Settings
+    engine = make_engine(url)
+    try:
+        return encrypt_legacy(EngineContext(session_factory=make_session_factory(engine)),
+                              load=lambda: load_keyring(Settings.from_env()))
+    finally:
+        engine.dispose()
 
 
 def current(url: str) -> str | None:

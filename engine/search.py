@@ -9,6 +9,9 @@ a register of a million letters on PostgreSQL:
   three letters cannot use trigrams: they match whole words only and merely filter what the
   longer words found (see ``text_patterns``);
 - a number (``2026-000123``) or a tracking code (``ABCDE-FGH23``) is an exact lookup;
+- a sender's ID number or phone is an exact lookup through its keyed hash (``identity_search``;
+  the identities are encrypted at rest, engine/identity_vault.py); the web form POSTs it so it
+  never lands in a URL or an access log;
 - the total is counted up to ``COUNT_CAP`` only: counting every match of a broad filter over a
   million rows costs more than the page itself, and "more than 10 000" is what a reader needs;
 - every order and filter column is indexed (models and migration 0006), and the page is found in
@@ -17,12 +20,14 @@ a register of a million letters on PostgreSQL:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, exists, false, func, literal, select, text, true
+from sqlalchemy import and_, exists, false, func, literal, or_, select, text, true
 
+from engine import identity_vault
+from engine.errors import InvalidInput
 from engine.models import (HumanTask, Petition, PetitionSender, ProcessDefinition, ProcessInstance,
                            Unit, User, UserRole)
 from engine.petition_labels import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
@@ -32,6 +37,7 @@ from engine.working_days import VN_TZ
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
+    from engine.human_tasks import Actor
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -57,8 +63,11 @@ class SearchFilters:
     active_from: date | None = None     # last activity on the instance (Vietnam days)
     active_to: date | None = None
     overdue: str | None = None          # "now": a step is past due; "ever": escalated once
+    petition_ids: list[int] | None = None  # only these (an identity search's hits)
     page: int = 1
     page_size: int = PAGE_SIZE
+    # The searcher's units (engine.access); None only for benchmarks that time the query itself.
+    units: frozenset[str] | None = None
 
 
 def text_patterns(query: str) -> list[tuple[str, bool]]:
@@ -89,6 +98,10 @@ def _vn_start(day: date) -> datetime:
 def conditions(filters: SearchFilters, now: datetime) -> list:
     """The WHERE conditions of a search (petitions joined to their instance)."""
     where = []
+    if filters.units is not None:
+        units = sorted(filters.units)
+        where.append(or_(Petition.unit_code.is_(None), Petition.unit_code.in_(units))
+                     if units else Petition.unit_code.is_(None))
     query = (filters.q or "").strip()[:MAX_QUERY_CHARS]
     if query:
         upper = query.upper()
@@ -103,6 +116,8 @@ def conditions(filters: SearchFilters, now: datetime) -> list:
             where.extend(_text_condition(p, whole) for p, whole in patterns)
             if not patterns:
                 where.append(false())
+    if filters.petition_ids is not None:
+        where.append(Petition.id.in_(filters.petition_ids) if filters.petition_ids else false())
     if filters.petition_type:
         where.append(Petition.petition_type == filters.petition_type)
     if filters.field:
@@ -182,8 +197,10 @@ def _plan_hints(session, *, broad: bool) -> None:
         session.execute(text("SET LOCAL enable_seqscan = off"))
 
 
-def search(ctx: "EngineContext", filters: SearchFilters) -> dict:
-    """One page of matching petitions with their status, open steps and overdue flag."""
+def search(ctx: "EngineContext", filters: SearchFilters, actor: "Actor") -> dict:
+    """One page of matching petitions of ``actor``'s units with their status, open steps and
+    overdue flag. The text matches the redacted copies only: a sealed name finds nothing."""
+    filters = replace(filters, units=actor.units)
     now = ctx.clock.now()
     size = min(max(1, filters.page_size), MAX_PAGE_SIZE)
     rows_stmt, count_stmt = statements(filters, now)
@@ -203,6 +220,45 @@ def search(ctx: "EngineContext", filters: SearchFilters) -> dict:
     return {"rows": [_row(r, labels, Redactor(secrets.get(r.id, [])), open_steps) for r in rows],
             "total": total, "capped": capped, "page": max(1, filters.page), "pages": pages,
             "page_size": size, "has_next": len(rows) == size and (capped or filters.page < pages)}
+
+
+IDENTITY_KINDS = {"id_number": "Số định danh cá nhân / CMND", "phone": "Số điện thoại"}
+_ID_DIGITS = re.compile(r"^(\d{9}|\d{12})$")
+_PHONE_DIGITS = re.compile(r"^0\d{8,10}$")
+
+
+def identity_matches(ctx: "EngineContext", kind: str, value: str) -> list[int]:
+    """Petitions with a sender whose ID number or phone is exactly ``value``, by keyed hash.
+
+    The value is checked first (a clear InvalidInput, nothing read); it is never stored, logged
+    or compared in clear.
+    """
+    if kind not in IDENTITY_KINDS:
+        raise InvalidInput("Chỉ tra cứu được theo số định danh hoặc số điện thoại")
+    try:
+        normal = identity_vault.normalise(kind, value)
+    except ValueError:
+        normal = ""
+    pattern = _ID_DIGITS if kind == "id_number" else _PHONE_DIGITS
+    if not pattern.match(normal):
+        raise InvalidInput("Số định danh gồm 12 chữ số (hoặc CMND 9 chữ số)" if kind == "id_number"
+                           else "Số điện thoại không hợp lệ")
+    column = PetitionSender.id_number_hash if kind == "id_number" else PetitionSender.phone_hash
+    hashes = identity_vault.blind_indexes(kind, normal)
+    with ctx.uow(write=False) as uow:
+        # identity search hit: the petitions found by a person's ID number or phone. Whether a
+        # sealed (denunciation) hit may be shown, and the audit of the search, are decided by the
+        # caller (supervision view), not here.
+        return sorted(set(uow.session.scalars(select(PetitionSender.petition_id)
+                                               .where(column.in_(hashes)))))
+
+
+def identity_search(ctx: "EngineContext", kind: str, value: str, actor: "Actor") -> dict:
+    """The petitions (of ``actor``'s units) an identity search hit, one page of the largest size,
+    shown like ``search``."""
+    hits = identity_matches(ctx, kind, value)
+    filters = SearchFilters(petition_ids=hits, page_size=MAX_PAGE_SIZE)
+    return search(ctx, filters, actor)
 
 
 def _open_steps(session, instance_ids: list[int], now: datetime) -> dict[int, list[dict]]:

@@ -25,6 +25,20 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = True
     sweep_interval_s: float = 2.0
+    script_cpu_budget_s: float = 3.0   # CPU seconds the scripts of one unit of work may use
+    memory_limit_mb: int = 1024        # address-space limit of web and worker processes; 0 = off
+    # Identity encryption keys (engine/identity_vault.py, docs/security-keys.md): from the
+    # environment ('id:base64,…', the last one is active) or else from the key file.
+    identity_keys: str = ""
+    identity_index_keys: str = ""
+    identity_key_file: Path | None = None
+    # Audit checkpoints (engine/audit_checkpoints.py): the Ed25519 signing key from the
+    # environment (base64 of 32 raw bytes) or else the key file; both dirs outside the database.
+    audit_signing_key: str = ""
+    audit_signing_key_file: Path | None = None
+    audit_checkpoint_dir: Path | None = None
+    audit_checkpoint_interval_s: float = 300.0
+    audit_verify_interval_s: float = 3600.0
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "Settings":
@@ -45,6 +59,18 @@ class Settings:
             smtp_password=env.get("SMTP_PASSWORD", ""),
             smtp_starttls=env.get("SMTP_STARTTLS", "1") not in ("0", "false", "no"),
             sweep_interval_s=float(env.get("SWEEP_INTERVAL_S", "2")),
+            script_cpu_budget_s=float(env.get("SCRIPT_CPU_BUDGET_S") or "3"),
+            memory_limit_mb=int(env.get("MEMORY_LIMIT_MB") or "1024"),
+            identity_keys=env.get("IDENTITY_KEYS", ""),
+            identity_index_keys=env.get("IDENTITY_INDEX_KEYS", ""),
+            identity_key_file=Path(env["IDENTITY_KEY_FILE"]) if env.get("IDENTITY_KEY_FILE") else None,
+            audit_signing_key=env.get("AUDIT_SIGNING_KEY", ""),
+            audit_signing_key_file=(Path(env["AUDIT_SIGNING_KEY_FILE"])
+                                    if env.get("AUDIT_SIGNING_KEY_FILE") else None),
+            audit_checkpoint_dir=(Path(env["AUDIT_CHECKPOINT_DIR"])
+                                  if env.get("AUDIT_CHECKPOINT_DIR") else None),
+            audit_checkpoint_interval_s=float(env.get("AUDIT_CHECKPOINT_INTERVAL_S", "300")),
+            audit_verify_interval_s=float(env.get("AUDIT_VERIFY_INTERVAL_S", "3600")),
         )
 
     @staticmethod
@@ -57,3 +83,15 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def identity_key_path(self) -> Path:
+        return self.identity_key_file or self.data_dir / "keys" / "identity.keys"
+
+    @property
+    def audit_signing_key_path(self) -> Path:
+        return self.audit_signing_key_file or self.data_dir / "keys" / "audit-signing.key"
+
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"

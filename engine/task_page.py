@@ -12,10 +12,12 @@ the values of earlier steps leave out any ``sender_*`` key.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import select
 
+from engine import petition_identity as protected_identity
 from engine.errors import Forbidden, NotFound
 from engine.human_tasks import Actor, task_to_dict
 from engine.inbox import due_info, is_supervising
@@ -34,11 +36,11 @@ HISTORY_EVENTS = ("task_completed_by_user", "task_assigned", "task_claimed", "ta
 
 def _role_ok(task: HumanTask, actor: Actor) -> bool:
     """The rule of human_tasks._check_role, as a yes/no."""
+    if not actor.sees_unit(task.candidate_unit):
+        return False
     if actor.is_admin:
         return True
-    if task.candidate_role and task.candidate_role not in actor.roles:
-        return False
-    return not (task.candidate_unit and actor.unit and task.candidate_unit != actor.unit)
+    return not (task.candidate_role and task.candidate_role not in actor.roles)
 
 
 def can_act(task: HumanTask, actor: Actor) -> bool:
@@ -48,12 +50,19 @@ def can_act(task: HumanTask, actor: Actor) -> bool:
 
 
 def can_view(task: HumanTask, actor: Actor) -> bool:
+    if not actor.sees_unit(task.candidate_unit):
+        return False
     if actor.is_admin or actor.username in (task.assignee, task.completed_by):
         return True
-    if _role_ok(task, actor):
-        return True
-    unit_ok = not (task.candidate_unit and actor.unit and task.candidate_unit != actor.unit)
-    return "head_of_unit" in actor.roles and unit_ok
+    return _role_ok(task, actor) or "head_of_unit" in actor.roles
+
+
+@dataclass(frozen=True)
+class _Event:
+    event_type: str
+    actor: str
+    occurred_at: object
+    payload: dict
 
 
 def task_version(status: str, assignee: str | None) -> str:
@@ -61,11 +70,11 @@ def task_version(status: str, assignee: str | None) -> str:
     return f"{status}:{assignee or ''}"
 
 
-def task_brief(ctx: "EngineContext", task_id: int) -> dict:
+def task_brief(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
     """Fresh status of one task (for stale-page checks): status, assignee, completion, names."""
     with ctx.uow(write=False) as uow:
         task = uow.session.get(HumanTask, task_id)
-        if task is None:
+        if task is None or not actor.sees_unit(task.candidate_unit):
             raise NotFound(f"Không tìm thấy công việc #{task_id}")
         result = task_to_dict(task)
         names = _names(uow, [task.assignee, task.completed_by])
@@ -79,7 +88,7 @@ def access(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
     """What the actor may do with a task: view, act, claim, unclaim, assign."""
     with ctx.uow(write=False) as uow:
         task = uow.session.get(HumanTask, task_id)
-        if task is None:
+        if task is None or not actor.sees_unit(task.candidate_unit):
             raise NotFound(f"Không tìm thấy công việc #{task_id}")
         return _access(task, actor)
 
@@ -138,7 +147,7 @@ def task_page(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
     with ctx.uow(write=False) as uow:
         session = uow.session
         task = session.get(HumanTask, task_id)
-        if task is None:
+        if task is None or not actor.sees_unit(task.candidate_unit):
             raise NotFound(f"Không tìm thấy công việc #{task_id}")
         rights = _access(task, actor)
         if not rights["view"]:
@@ -171,6 +180,11 @@ def task_page(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
             .where(AuditEvent.chain == f"instance:{task.instance_id}",
                    AuditEvent.event_type.in_(HISTORY_EVENTS))
             .order_by(AuditEvent.seq)).all()
+        # Values that quoted a protected person are references: the page shows the redacted copy.
+        texts = protected_identity.resolve_payloads(session, [e.payload for e in events])
+        events = [(e.event_type, e.actor, e.occurred_at, protected_identity.resolve(e.payload, texts))
+                  for e in events]
+        events = [_Event(*e) for e in events]
         draft = session.scalars(select(TaskDraft).where(
             TaskDraft.task_id == task_id, TaskDraft.username == actor.username)).first()
         people = [task.assignee, task.completed_by] + [t.completed_by for t in completed]

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 
 from engine import runtime
 from engine.audit import PendingEvent
+from engine.errors import Conflict
 from engine.models import ProcessInstance, Timer
+from engine.script_budget import Budget, StepAborted
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -148,10 +150,22 @@ def _force_due(task, real_now: datetime) -> None:
 _LIVE = ("waiting", "running")
 
 
+# A timer whose firing failed is retried after FIRE_RETRY_BASE_S, then twice as long each time;
+# after MAX_FIRE_ATTEMPTS its instance is put in error: no path retries in a hot loop.
+FIRE_RETRY_BASE_S = 30
+MAX_FIRE_ATTEMPTS = 5
+
+
+def _ripe(row: Timer, now: datetime) -> bool:
+    """Due, and not waiting out a back-off after a failed firing."""
+    return row.due_at <= now and (row.retry_at is None or row.retry_at <= now)
+
+
 def due_instance_ids(uow: "UnitOfWork", now: datetime, limit: int) -> list[int]:
     rows = uow.session.execute(
         select(Timer.instance_id).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(Timer.status == "pending", Timer.due_at <= now, ProcessInstance.status.in_(_LIVE))
+        .where(Timer.status == "pending", Timer.due_at <= now, ProcessInstance.status.in_(_LIVE),
+               or_(Timer.retry_at.is_(None), Timer.retry_at <= now))
         .group_by(Timer.instance_id).order_by(func.min(Timer.due_at)).limit(limit)).all()
     return [row[0] for row in rows]
 
@@ -183,11 +197,11 @@ FIRE_BATCH = 20
 
 
 def _fire_locked(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
-                 now: datetime) -> int:
-    if not any(row.due_at <= now for row in _pending_rows(uow, instance.id)):
-        return 0  # another worker fired them meanwhile (the rows were read under the lock)
+                 now: datetime, budget: Budget | None) -> int:
+    if not any(_ripe(row, now) for row in _pending_rows(uow, instance.id)):
+        return 0  # fired by another worker meanwhile (read under the lock), or backing off
     definition = runtime.load_definition(ctx, uow, instance.definition_id)
-    workflow = runtime.load_workflow(ctx, definition, instance)
+    workflow = runtime.load_workflow(ctx, definition, instance, budget=budget)
     before = runtime.snapshot(workflow)
     events, error, due_rows = fire_due_in(uow, instance, workflow, now)
     runtime.save(ctx, uow, instance, definition, workflow, before=before,
@@ -196,20 +210,25 @@ def _fire_locked(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInsta
 
 
 def fire_instances(ctx: "EngineContext", instance_ids: list[int], now: datetime, *,
-                   skip_locked: bool = False) -> int:
+                   skip_locked: bool = False, lock_first: bool = True) -> int:
     """Fire the due timers of these instances in one unit of work; returns how many fired.
 
     Idempotent. With ``skip_locked`` (PostgreSQL) instances another worker holds are left to it.
     Suspended, failed and closed instances keep their rows pending until they resume.
+
+    The scripts of a batch share one CPU budget, so the batch holds its locks for at most one
+    budget. Without ``lock_first`` a SQLite transaction takes the write lock only when it writes,
+    after the scripts ran (the version column refuses the write if the instance changed).
     """
-    with ctx.uow() as uow:
+    budget = runtime.new_budget(ctx, shared=True) if len(instance_ids) > 1 else None
+    with ctx.uow(write=lock_first) as uow:
         instances = [instance for instance in
                      runtime.lock_instances(uow, instance_ids, skip_locked=skip_locked)
                      if instance.status in _LIVE]
         if not instances:
             return 0
         _read_pending(uow, [instance.id for instance in instances])
-        fired = sum(_fire_locked(ctx, uow, instance, now) for instance in instances)
+        fired = sum(_fire_locked(ctx, uow, instance, now, budget) for instance in instances)
         uow.commit()
         return fired
 
@@ -227,8 +246,10 @@ def fire_due_timers(ctx: "EngineContext", now: datetime | None = None, *,
 
     With ``live_clock`` (the workers) each batch fires at the clock's time when it is reached,
     not at the round's ``now``: under a backlog the recorded ``fired_at`` stays true. A batch
-    that fails is retried one instance per unit of work, so an instance that cannot be fired
-    (listed in ``failed``, its rows left pending) holds back no other deadline.
+    that fails (or overruns its shared script budget) is retried one instance per unit of work,
+    so an instance that cannot be fired (listed in ``failed``) holds back no other deadline.
+    Such an instance is not retried at once: a script over budget or a state that cannot be
+    saved puts it in error; any other failure backs off (``_back_off``).
     """
     now = now or ctx.clock.now()
     with ctx.uow(write=False) as uow:
@@ -237,26 +258,76 @@ def fire_due_timers(ctx: "EngineContext", now: datetime | None = None, *,
     for start in range(0, len(instance_ids), FIRE_BATCH):
         batch = instance_ids[start:start + FIRE_BATCH]
         moment = max(now, ctx.clock.now()) if live_clock else now
+        stopped = None
         try:
             fired += fire_instances(ctx, batch, moment, skip_locked=True)
             continue
+        except StepAborted as err:  # one instance's state cannot be saved: recorded in error
+            if err.recorded:
+                stopped = err.instance_id
+                failed.append({"instance_id": stopped, "error": err.message[:500],
+                               "stopped": True})
         except Exception:  # which instance failed is found below, one unit of work each
             pass
         for instance_id in batch:
+            if instance_id == stopped:
+                continue
             try:
-                fired += fire_instances(ctx, [instance_id], moment, skip_locked=True)
+                # One by one, scripts run before the write lock is taken: a hostile instance
+                # holds no SQLite writer back while its budget runs out.
+                fired += fire_instances(ctx, [instance_id], moment, skip_locked=True,
+                                        lock_first=False)
+            except Conflict:
+                continue  # another actor changed it meanwhile: the next sweep sees it afresh
+            except StepAborted as err:  # its error is recorded: the instance is no longer live
+                failed.append({"instance_id": instance_id, "error": err.message[:500],
+                               "stopped": True})
             except Exception as err:
-                failed.append({"instance_id": instance_id,
-                               "error": f"{type(err).__name__}: {err}"[:500]})
+                message = f"{type(err).__name__}: {err}"[:500]
+                failed.append({"instance_id": instance_id, "error": message,
+                               "stopped": _back_off(ctx, instance_id, moment, message)})
     return {"instances": len(instance_ids), "fired": fired, "failed": failed,
             "now": now.isoformat()}
+
+
+def _back_off(ctx: "EngineContext", instance_id: int, now: datetime, message: str) -> bool:
+    """Count a failed firing on the instance's due timers and push their next attempt back;
+    after MAX_FIRE_ATTEMPTS put the instance in error. Returns True when it was stopped."""
+    with ctx.uow() as uow:
+        rows = [row for row in uow.session.scalars(select(Timer).where(
+            Timer.instance_id == instance_id, Timer.status == "pending", Timer.due_at <= now))]
+        if not rows:
+            return False
+        attempts = max(row.failures or 0 for row in rows) + 1
+        retry_at = now + timedelta(seconds=FIRE_RETRY_BASE_S * 2 ** (attempts - 1))
+        for row in rows:
+            row.failures, row.retry_at, row.updated_at = attempts, retry_at, now
+        stopped = attempts >= MAX_FIRE_ATTEMPTS
+        if stopped:
+            instance = runtime.lock_instance(uow, instance_id)
+            if instance.status in _LIVE:
+                runtime.mark_failed(uow, instance, f"Không kích hoạt được hẹn giờ sau {attempts} "
+                                    f"lần thử; đã dừng thử lại. Lỗi cuối: {message}",
+                                    rows[0].bpmn_id, SYSTEM_ACTOR, now)
+        uow.commit()
+    return stopped
+
+
+def clear_failures(uow: "UnitOfWork", instance_id: int) -> None:
+    """Forget failed firings (an administrator retried the instance): the next sweep tries at
+    once and the full number of attempts is available again."""
+    for row in uow.session.scalars(select(Timer).where(
+            Timer.instance_id == instance_id, Timer.status == "pending", Timer.failures > 0)):
+        row.failures, row.retry_at = 0, None
 
 
 def next_due(ctx: "EngineContext") -> datetime | None:
     """When the earliest pending timer is due (lets a sweeper sleep exactly until then)."""
     with ctx.uow(write=False) as uow:
+        # A timer backing off is next tried at retry_at, not at its (past) due time.
         return uow.session.scalar(
-            select(func.min(Timer.due_at)).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+            select(func.min(func.coalesce(Timer.retry_at, Timer.due_at)))
+            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
             .where(Timer.status == "pending", ProcessInstance.status.in_(_LIVE)))
 
 

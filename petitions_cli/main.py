@@ -5,9 +5,12 @@ from datetime import date, datetime, timezone
 
 import click
 
-from engine import audit, deployment, human_tasks, instances, timers, users
+from engine import deployment, human_tasks, instances, timers, users
+from engine.database import private_umask
 from engine.settings import Settings
 from petitions_cli import worker_commands
+from petitions_cli.audit_commands import audit_group
+from petitions_cli.key_commands import keys
 from petitions_cli.calendar_commands import calendar
 from petitions_cli.output import emit, fail, json_option, open_context, parse_json_object
 
@@ -20,6 +23,7 @@ def _ctx():
 @click.group()
 def cli():
     """Hệ thống xử lý đơn thư — công cụ dòng lệnh."""
+    private_umask()  # the database, keys and files this command creates: 0600/0700
 
 
 @cli.group()
@@ -198,31 +202,6 @@ def timers_list(status):
     return timers.list_timers(_ctx(), None if status == "all" else status)
 
 
-@cli.group("audit")
-def audit_group():
-    """Nhật ký kiểm tra."""
-
-
-@audit_group.command("verify")
-@click.option("--instance", "instance_id", type=int)
-@click.option("--json", "as_json", is_flag=True)
-def audit_verify(instance_id, as_json):
-    """Kiểm tra chuỗi băm của nhật ký; mã thoát 1 nếu có mắt xích bị hỏng."""
-    import json as _json
-    ctx = _ctx()
-    with ctx.uow(write=False) as uow:
-        result = audit.verify(uow.session, instance_id)
-    if as_json:
-        click.echo(_json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    elif result.ok:
-        click.echo(f"Toàn vẹn: {result.chains} chuỗi, {result.events} sự kiện")
-    if not result.ok:
-        b = result.broken
-        click.echo(f"Lỗi: chuỗi {b.chain} hỏng tại sự kiện số {b.seq}"
-                   f"{f' (id {b.event_id})' if b.event_id else ''}: {b.reason}", err=True)
-        raise SystemExit(1)
-
-
 @cli.group("users")
 def users_group():
     """Người dùng."""
@@ -234,12 +213,13 @@ def users_group():
 @click.option("--unit", help="Mã đơn vị.")
 @click.option("--display-name")
 @click.option("--email", help="Địa chỉ nhận thư nhắc hạn.")
+@click.option("--password", help="Mật khẩu đăng nhập (phải đủ mạnh; có thể đặt sau bằng set-password).")
 @click.option("--user", "actor", default="cli", show_default=True)
 @json_option
-def users_add(name, roles, unit, display_name, email, actor):
+def users_add(name, roles, unit, display_name, email, password, actor):
     """Thêm người dùng với vai trò và đơn vị."""
     return users.add_user(_ctx(), name, roles, actor=actor, unit=unit, display_name=display_name,
-                          email=email)
+                          email=email, password=password)
 
 
 @users_group.command("set-password")
@@ -273,6 +253,8 @@ def timers_sweep(interval):
 
 
 cli.add_command(calendar)
+cli.add_command(audit_group)
+cli.add_command(keys)
 for _command in worker_commands.COMMANDS:
     cli.add_command(_command)
 

@@ -33,9 +33,15 @@ if [ -z "${REDIS_URL:-}" ]; then
   echo "==> embedded Redis at $REDIS_URL"
 fi
 
-petitions worker &
+petitions worker &   # caps its own address space at MEMORY_LIMIT_MB (workers/worker.py)
 pids+=($!)
-gunicorn --bind "127.0.0.1:${PORT}" --workers 2 --access-logfile - "webapp:create_app()" &
+# The web processes get the same cap (docs/operations.md, "Script budgets and memory limit"):
+# a memory bomb in a diagram fails its request with MemoryError instead of starving the machine.
+(
+  limit_mb="${MEMORY_LIMIT_MB:-1024}"
+  if [ "$limit_mb" -gt 0 ]; then ulimit -v $((limit_mb * 1024)); fi
+  exec gunicorn --bind "127.0.0.1:${PORT}" --workers 2 --access-logfile - "webapp:create_app()"
+) &
 pids+=($!)
 echo "==> running: web http://127.0.0.1:${PORT}/  worker + scheduler + sweep  (Ctrl-C stops everything)"
 wait -n "${pids[@]}"

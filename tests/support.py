@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from engine import identity_vault
 from engine.context import EngineContext
 from engine.database import make_engine, make_session_factory
 from engine.human_tasks import Actor
@@ -104,6 +105,8 @@ class SqliteTemplate:
 
 
 def make_context(url: str, clock=None, scheduler=None) -> EngineContext:
+    if identity_vault.active() is None:  # senders' identities are encrypted: a throwaway key
+        identity_vault.install(identity_vault.Keyring.generate())
     return EngineContext(session_factory=make_session_factory(make_engine(url)),
                          clock=clock or FakeClock(), scheduler=scheduler or FakeScheduler())
 

@@ -17,9 +17,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from engine.bootstrap import build_context
+from engine.database import private_umask
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.settings import Settings
-from webapp import errors, security
+from webapp import errors, idempotency, security
 from webapp.extensions import babel, csrf, limiter, login_manager
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def _limiter_storage(settings: Settings) -> str:
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory. ``config`` overrides environment variables (tests pass a dict)."""
+    private_umask()  # uploads, drafts, the secret key, the SQLite files: 0600/0700
     settings = Settings.from_env(config) if config else Settings.from_env()
     app = Flask(__name__)
     app.config.update(
@@ -70,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
     csrf.init_app(app)
+    idempotency.init_app(app)  # after CSRFProtect: a replay only follows a passed CSRF check
     babel.init_app(app, locale_selector=lambda: session.get("lang", "vi"))
     limiter.init_app(app)
     errors.register(app)

@@ -1,5 +1,13 @@
-"""Security headers on every response and cookie settings."""
+"""Security headers on every response, cookie settings and the hostile-input guard."""
 from __future__ import annotations
+
+from flask import request
+
+from webapp import input_guard
+
+# Served from the package, the same for everyone: the only responses a cache may keep. Every other
+# page or file may carry personal data and must not stay in a browser or proxy cache.
+CACHEABLE_ENDPOINTS = frozenset({"static", "vendor.asset"})
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
@@ -13,6 +21,7 @@ def configure(app, *, secure_cookies: bool) -> None:
         REMEMBER_COOKIE_SECURE=secure_cookies, REMEMBER_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
+    input_guard.init_app(app)
 
     @app.after_request
     def headers(response):
@@ -22,6 +31,9 @@ def configure(app, *, secure_cookies: bool) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         if secure_cookies:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -12,20 +12,26 @@ import logging
 import threading
 from datetime import datetime, timezone
 
+from engine.audit_verification import AuditSchedule
 from engine.context import EngineContext
 from engine.deadlines import check_deadlines
+from engine.settings import Settings
 from engine.timers import fire_due_timers, next_due
 from workers.mailer import EmailSender, deliver_pending
 
 log = logging.getLogger(__name__)
 MIN_SLEEP_S = 0.02
+# A round that fails as a whole (database unreachable) is retried later and later, up to this.
+MAX_FAILED_ROUND_WAIT_S = 60.0
 
 
 def log_failed_timers(fired: dict) -> None:
-    """An instance whose timers cannot fire is reported every round until someone repairs it."""
+    """An instance whose timers cannot fire is reported at each attempt; the attempts back off
+    (engine.timers) and stop with the instance in error."""
     for failure in fired["failed"]:
-        log.error("timers of instance %s could not fire (left pending): %s",
-                  failure["instance_id"], failure["error"])
+        outcome = "instance put in error" if failure.get("stopped") else "retried after a back-off"
+        log.error("timers of instance %s could not fire (%s): %s",
+                  failure["instance_id"], outcome, failure["error"])
 
 
 def sweep_once(ctx: EngineContext, now: datetime, sender: EmailSender | None = None,
@@ -38,10 +44,14 @@ def sweep_once(ctx: EngineContext, now: datetime, sender: EmailSender | None = N
 
 
 def run_sweeper(ctx: EngineContext, interval_s: float = 2.0, stop: threading.Event | None = None,
-                sender: EmailSender | None = None, mail_from: str = "don-thu@localhost") -> None:
-    """Sweep until ``stop`` is set; a failed round is logged and retried on the next tick."""
+                sender: EmailSender | None = None, mail_from: str = "don-thu@localhost",
+                audit: AuditSchedule | None = None) -> None:
+    """Sweep until ``stop`` is set; a failed round is logged and retried after a back-off."""
     stop = stop or threading.Event()
+    failed_rounds = 0
+    audit = audit or AuditSchedule(Settings.from_env())  # signed audit checkpoints (§6)
     while not stop.is_set():
+        audit.tick(ctx, datetime.now(timezone.utc))  # background thread; never raises
         wait = interval_s
         try:
             result = sweep_once(ctx, datetime.now(timezone.utc), sender, mail_from)
@@ -52,6 +62,9 @@ def run_sweeper(ctx: EngineContext, interval_s: float = 2.0, stop: threading.Eve
             if upcoming is not None:
                 until = (upcoming - datetime.now(timezone.utc)).total_seconds()
                 wait = min(interval_s, max(MIN_SLEEP_S, until))
+            failed_rounds = 0
         except Exception:
-            log.exception("sweep failed; retrying in %ss", interval_s)
+            failed_rounds += 1
+            wait = min(MAX_FAILED_ROUND_WAIT_S, interval_s * 2 ** (failed_rounds - 1))
+            log.exception("sweep failed; retrying in %ss", wait)
         stop.wait(wait)

@@ -9,12 +9,14 @@ sweeping from the database and reconnects with backoff.
 from __future__ import annotations
 
 import logging
+import resource
 import threading
 
 import redis
 from rq import Queue, SimpleWorker
 
 from engine.bootstrap import build_context
+from engine.database import private_umask
 from engine.settings import Settings
 from workers.context import set_worker_context
 from workers.mailer import sender_from_settings
@@ -28,7 +30,21 @@ MAINTENANCE_INTERVAL_S = 15
 RECONNECT_MAX_S = 30
 
 
+def apply_memory_limit(limit_mb: int) -> None:
+    """Cap this process's address space (``MEMORY_LIMIT_MB``; 0 = off): a diagram's memory bomb
+    then fails its own step with MemoryError instead of starving the machine."""
+    if limit_mb <= 0:
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = limit_mb * 2 ** 20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def run_worker(settings: Settings, *, burst: bool = False, sweep: bool = True) -> None:
+    apply_memory_limit(settings.memory_limit_mb)
+    private_umask()  # mail copies and anything else written: 0600/0700
     connection = connect(settings.redis_url)
     ctx = build_context(settings, scheduler=RQTimerScheduler(connection))
     set_worker_context(ctx)

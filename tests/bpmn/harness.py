@@ -30,7 +30,9 @@ BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 GATEWAYS = ("exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway")
 _TAKEN_STATES = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 # Every role at once: scenarios test routes, role checks are tested in tests/integration.
-EVERYONE = Actor(username="kichban", roles=frozenset(ROLES))
+# Of every unit the tests use too (the demo commune and the report tests' u1/u2).
+EVERYONE = Actor(username="kichban", roles=frozenset(ROLES),
+                 supervised=frozenset({"ubnd-xa-demo", "u1", "u2"}))
 # SpiffWorkflow reaches a task that carries boundary events through a hidden task of its own,
 # "<task id>.BoundaryEventSplit" (bpmn_id None), placed between the incoming flow and the task.
 _BOUNDARY_SPLIT = ".BoundaryEventSplit"

@@ -25,7 +25,7 @@ SHIPPED = {"petition_intake": "intake/petition_intake.bpmn",
            "recommendation_feedback": "recommendation/recommendation_feedback.bpmn"}
 KEY = "petition_intake"
 NEW_TASK_NAME = "Kiểm tra giấy tờ kèm theo"
-RECEPTION = actor("tiepdan", "reception_officer")
+RECEPTION = actor("tiepdan", "reception_officer", unit="ubnd-xa-demo")
 REGISTER = {"received_on": "2026-11-23", "channel": "direct", "forwarder_kind": "none",
             "signers": 1, "summary": "Đề nghị cấp lại giấy chứng nhận quyền sử dụng đất",
             "field": "land_housing", "remote_area": False}

@@ -92,3 +92,20 @@ def test_deployment_chain(ctx):
         uow.commit()
     broken = _verify(ctx).broken
     assert broken.chain == "deployments" and broken.event_id == row.id
+
+
+def test_every_break_of_a_chain_is_listed_with_its_kind(ctx):
+    instance_id = _run_one(ctx)
+    with ctx.uow(write=False) as uow:
+        rows = list(uow.session.scalars(select(AuditEvent).where(
+            AuditEvent.instance_id == instance_id).order_by(AuditEvent.seq)))
+    with ctx.uow() as uow:
+        uow.session.execute(update(AuditEvent).where(AuditEvent.id == rows[0].id).values(actor="m"))
+        uow.session.execute(delete(AuditEvent).where(AuditEvent.id == rows[2].id))
+        uow.session.execute(delete(AuditEvent).where(AuditEvent.id == rows[-1].id))
+        uow.commit()
+    result = _verify(ctx, instance_id)
+    assert [(b.seq, b.kind) for b in result.breaks] == [
+        (1, "altered"), (3, "missing"), (len(rows), "truncated")]
+    assert result.break_count == 3 and result.broken.seq == 1
+    assert result.to_dict()["first_broken"]["kind"] == "altered"

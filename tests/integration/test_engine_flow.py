@@ -10,9 +10,9 @@ from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInsta
 from tests.support import FIXTURES, actor
 
 REVIEW = FIXTURES / "engine" / "review_loop.bpmn"
-OFFICER = actor("an", "handling_officer")
-RECEPTION = actor("binh", "reception_officer")
-HEAD = actor("chi", "head_of_unit")
+OFFICER = actor("an", "handling_officer", unit="ubnd-xa-demo")
+RECEPTION = actor("binh", "reception_officer", unit="ubnd-xa-demo")
+HEAD = actor("chi", "head_of_unit", unit="ubnd-xa-demo")
 
 
 def deploy_review(ctx, content: bytes | None = None, tag=None):

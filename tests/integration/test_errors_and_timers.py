@@ -11,7 +11,7 @@ from tests.support import FIXTURES, actor
 
 STEPS = FIXTURES / "engine" / "script_steps.bpmn"
 REVIEW = FIXTURES / "engine" / "review_loop.bpmn"
-OFFICER = actor("an", "handling_officer")
+OFFICER = actor("an", "handling_officer", unit="ubnd-xa-demo")
 
 
 def deploy(ctx, path):
@@ -159,6 +159,10 @@ def test_a_broken_instance_holds_back_no_other_deadline(ctx):
     with ctx.uow(write=False) as uow:  # its timer is still pending, nothing half-written
         assert uow.session.scalar(select(Timer.status).where(Timer.instance_id == broken)) == \
             "pending"
-    # Firing again is a no-op for the others and reports the broken one again.
-    again = timers.fire_due_timers(ctx, after)
+    # Firing again at once is a no-op: the broken one backs off (no hot loop, security §5)...
+    assert timers.fire_due_timers(ctx, after) == {
+        "instances": 0, "fired": 0, "failed": [], "now": after.isoformat()}
+    # ...and after its back-off it is tried, and reported, again.
+    later = after + timedelta(seconds=timers.FIRE_RETRY_BASE_S)
+    again = timers.fire_due_timers(ctx, later)
     assert again["fired"] == 0 and [f["instance_id"] for f in again["failed"]] == [broken]

@@ -15,8 +15,8 @@ from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInsta
 from tests.support import actor
 
 ADMIN = "quantri"
-HANDLER = actor("xuly", "handling_officer")
-HEAD = actor("truong", "head_of_unit")
+HANDLER = actor("xuly", "handling_officer", unit="ubnd-xa-demo")
+HEAD = actor("truong", "head_of_unit", unit="ubnd-xa-demo")
 BPMN_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
              '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
              'xmlns:petitions="urn:petitions:bpmn:1" id="Defs_{key}" targetNamespace="urn:test">\n')

@@ -13,9 +13,9 @@ from engine.petitions import Registration, Sender
 from tests.bpmn.harness import deploy_processes
 from tests.support import actor
 
-RECEPTION = actor("tiepdan", "reception_officer")
-HANDLER = actor("xuly", "handling_officer")
-HEAD = actor("truong", "head_of_unit")
+RECEPTION = actor("tiepdan", "reception_officer", unit="ubnd-xa-demo")
+HANDLER = actor("xuly", "handling_officer", unit="ubnd-xa-demo")
+HEAD = actor("truong", "head_of_unit", unit="ubnd-xa-demo")
 
 
 def _reg(**overrides) -> Registration:
@@ -94,7 +94,7 @@ def test_classifying_as_denunciation_seals_the_senders(ctx):
     assert petitions.senders(ctx, result["petition_id"], HANDLER)[0]["masked"] is False
     task = human_tasks.list_tasks(ctx, instance_id=result["instance_id"])[0]
     from tests.bpmn.harness import FACTS
-    human_tasks.complete(ctx, task["id"], actor("xuly", "handling_officer"),
+    human_tasks.complete(ctx, task["id"], actor("xuly", "handling_officer", unit="ubnd-xa-demo"),
                          {**FACTS, "petition_type": "denunciation"})
     masked = petitions.senders(ctx, result["petition_id"], HANDLER)
     assert masked[0]["masked"] is True and masked[0]["id_number"] is None

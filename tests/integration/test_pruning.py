@@ -10,9 +10,9 @@ from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
 from engine.serialization import dump_state
 from tests.support import FIXTURES, actor
 
-OFFICER = actor("an", "handling_officer")
-RECEPTION = actor("binh", "reception_officer")
-HEAD = actor("chi", "head_of_unit")
+OFFICER = actor("an", "handling_officer", unit="ubnd-xa-demo")
+RECEPTION = actor("binh", "reception_officer", unit="ubnd-xa-demo")
+HEAD = actor("chi", "head_of_unit", unit="ubnd-xa-demo")
 
 
 def deploy(ctx, name: str) -> None:

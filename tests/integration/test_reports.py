@@ -6,17 +6,21 @@ when. The expected figures were counted by hand from the table in ``hand_built_r
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
 
+from sqlalchemy import select
+
 from engine import human_tasks, petitions, report_xlsx, reports
+from engine.models import Unit
 from engine.petitions import Registration, Sender
 from tests.bpmn.harness import EVERYONE, deploy_processes
 from tests.support import actor
 
-RECEPTION = actor("tiepdan", "reception_officer")
+RECEPTION = actor("tiepdan", "reception_officer", unit="ubnd-xa-demo")
 VN = timezone(timedelta(hours=7))
 FACTS = {"petition_type": "complaint", "in_vietnamese": True, "has_identity": True,
          "anonymous": False, "within_competence": True, "already_sent_to_competent": False,
@@ -25,12 +29,27 @@ FACTS = {"petition_type": "complaint", "in_vietnamese": True, "has_identity": Tr
          "proposal_note": "Đề xuất xử lý"}
 
 
+def _units_below_demo(ctx, *codes: str) -> None:
+    """Units u1, u2 under the demo commune: its supervisor (giamsat) oversees them."""
+    with ctx.uow() as uow:
+        parent = uow.session.scalars(select(Unit).where(Unit.code == "ubnd-xa-demo")).first()
+        if parent is None:
+            parent = Unit(code="ubnd-xa-demo", name="UBND xã Demo")
+            uow.session.add(parent)
+            uow.session.flush()
+        for code in codes:
+            if uow.session.scalars(select(Unit).where(Unit.code == code)).first() is None:
+                uow.session.add(Unit(code=code, name=f"Đơn vị {code}", parent_id=parent.id))
+        uow.commit()
+
+
 class Desk:
     """Registers letters and completes their steps on given days (shared with the web tests)."""
 
     def __init__(self, ctx, clock=None, time_machine=None):
         self.ctx, self.clock, self.time_machine = ctx, clock, time_machine
         self.count = 0
+        _units_below_demo(ctx, "u1", "u2")
 
     def at(self, day: str, hour: int = 9) -> datetime:
         moment = datetime.fromisoformat(day).replace(hour=hour, tzinfo=VN).astimezone(timezone.utc)
@@ -47,7 +66,8 @@ class Desk:
         self.count += 1
         senders = [] if anonymous else [Sender(name=sender, id_number=id_number,
                                                is_representative=signers >= 5)]
-        return petitions.register(self.ctx, RECEPTION, Registration(
+        return petitions.register(self.ctx, replace(RECEPTION, unit=unit or RECEPTION.unit),
+                                  Registration(
             received_on=date.fromisoformat(received_on), channel=channel,
             petition_type=petition_type, field=field, signers=signers, unit_code=unit,
             summary=summary or f"Đơn số {self.count}: đề nghị xem xét việc thu hồi đất",

@@ -62,7 +62,7 @@ def test_empty_or_stop_word_only_query_matches_nothing():
     assert similarities("và của là", {1: LAND}) == {}
 
 
-RECEPTION = actor("tiepdan", "reception_officer")
+RECEPTION = actor("tiepdan", "reception_officer", unit="ubnd-xa-demo")
 
 
 def _register(ctx, summary, *, id_number=None, name="Nguyễn Văn An", kind="complaint",

@@ -3,6 +3,7 @@ file, the dashboard and the periodic report (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 import json
 import re
 from datetime import date
@@ -22,8 +23,10 @@ PAGES = ["/supervision/", "/supervision/search", "/supervision/search?q=thu+hoi"
          "/supervision/instances/{i}/diagram/0.bpmn", "/supervision/instances/{i}/export.docx",
          "/supervision/reports", "/supervision/reports?kind=quarter&year=2026&index=4",
          "/supervision/reports.xlsx?kind=year&year=2026"]
-OFFICER = actor("xuly", "handling_officer")
-RECEPTION = actor("tiepdan", "reception_officer")
+OFFICER = actor("xuly", "handling_officer", unit="u1")  # the report desk's default unit
+SUPERVISOR = replace(actor("giamsat", "supervisor", unit="ubnd-xa-demo"),
+                     supervised=frozenset({"u1", "u2"}))
+RECEPTION = actor("tiepdan", "reception_officer", unit="u1")
 
 
 @pytest.fixture
@@ -52,7 +55,9 @@ def test_other_roles_get_403_everywhere(client, login, desk, username):
 
 @pytest.mark.parametrize("username", ["giamsat", "quantri"])
 def test_supervisors_and_administrators_read_every_page(client, login, desk, username):
-    case = desk.register("2026-11-20")
+    # An administrator sees the cases of their own unit only (they run the system, not cases);
+    # a supervisor also those of the units below theirs.
+    case = desk.register("2026-11-20", unit="u1" if username == "giamsat" else "ubnd-xa-demo")
     assert client.get("/supervision/").status_code == 302  # anonymous: to the login page
     login(username)
     for page in PAGES:
@@ -65,7 +70,8 @@ def test_no_engine_command_is_reachable(app):
     routes = {rule.endpoint: rule.methods - {"HEAD", "OPTIONS"} for rule in app.url_map.iter_rules()
               if rule.endpoint.startswith("supervision.")}
     writes = {endpoint for endpoint, methods in routes.items() if methods != {"GET"}}
-    assert writes == {"supervision.unseal"} and routes["supervision.unseal"] == {"POST"}
+    assert writes == {"supervision.unseal", "supervision.identity_search"}
+    assert routes["supervision.unseal"] == {"POST"}
     assert {"supervision.dashboard", "supervision.search_page", "supervision.instance_history",
             "supervision.export_case", "supervision.reports_page",
             "supervision.report_xlsx"} <= set(routes)
@@ -82,7 +88,7 @@ def test_search_filters_and_pages(client, login, desk, engine_ctx, clock):
     human_tasks.claim(engine_ctx, desk.task_id(rec["instance_id"], "Task_classify"), OFFICER)
 
     def numbers(**filters):
-        found = search.search(engine_ctx, search.SearchFilters(**filters))
+        found = search.search(engine_ctx, search.SearchFilters(**filters), SUPERVISOR)
         return [r["number"] for r in found["rows"]]
 
     assert numbers(q=land["tracking_code"].lower()) == [land["number"]]
@@ -101,7 +107,7 @@ def test_search_filters_and_pages(client, login, desk, engine_ctx, clock):
     assert len(numbers(status="waiting")) == 7
     assert numbers(received_from=_d("2026-11-01"), received_to=_d("2026-11-16")) == [
         land["number"], "2026-000002"]
-    paged = search.search(engine_ctx, search.SearchFilters(page_size=3, page=2))
+    paged = search.search(engine_ctx, search.SearchFilters(page_size=3, page=2), SUPERVISOR)
     assert [r["number"] for r in paged["rows"]] == ["2026-000007", "2026-000006", "2026-000005"]
     assert paged["total"] == 7 and paged["pages"] == 3 and paged["has_next"]
     # Overdue: the classification steps have no due date; the complaint's acceptance step has.
@@ -238,7 +244,7 @@ def test_case_file_has_history_documents_and_head_hash_without_the_denouncer(
     case = desk.register("2026-11-20", "denunciation", sender="Lê Thị Tố Cáo",
                          summary="Lê Thị Tố Cáo tố cáo cán bộ địa chính nhận tiền")
     desk.classify(case["instance_id"], petition_type="denunciation")
-    login("quantri")
+    login("giamsat")
     response = client.get(f"/supervision/instances/{case['instance_id']}/export.docx")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     document = Document(io.BytesIO(response.data))
@@ -313,7 +319,7 @@ def test_as_of_event_zero_and_past_the_end(client, login, desk):
 
 
 def test_search_page_size_is_bounded(engine_ctx):
-    result = search.search(engine_ctx, search.SearchFilters(page_size=10_000))
+    result = search.search(engine_ctx, search.SearchFilters(page_size=10_000), SUPERVISOR)
     assert result["page_size"] == search.MAX_PAGE_SIZE
 
 
@@ -329,12 +335,12 @@ def test_dashboard_escalation_resolved_after_completion(engine_ctx, desk, clock)
     desk.classify(case["instance_id"])
     clock.advance(days=40)
     deadlines.check_deadlines(engine_ctx)
-    data = dashboard.dashboard(engine_ctx)
+    data = dashboard.dashboard(engine_ctx, SUPERVISOR)
     assert data["escalations_open"] == 1 and data["overdue"][0]["escalation"]["notified"]
     assert data["overdue"][0]["days_late"] >= 1
     clock.advance(days=1)
     desk.complete(case["instance_id"], "Task_kn_receive", {
         "complaint_form": "letter", "contested_act": "Quyết định 120", "respondent": "Chủ tịch",
         "decision_known_on": "2026-11-01", "complaint_request": "Hủy quyết định"})
-    data = dashboard.dashboard(engine_ctx)
+    data = dashboard.dashboard(engine_ctx, SUPERVISOR)
     assert data["on_time_officers"][0]["late"] == 1 and data["on_time_officers"][0]["rate"] == 0.0

@@ -52,7 +52,8 @@ def _load(schema, data) -> dict:
 def index():
     """Recent petitions with simple filters (number or tracking code, type, field, status)."""
     filters = _load(PetitionFilters(), request.args)
-    result = files.list_petitions(engine_ctx(), query=filters["q"], petition_type=filters["type"],
+    result = files.list_petitions(engine_ctx(), current_actor(), query=filters["q"],
+                                  petition_type=filters["type"],
                                   field=filters["field"], status=filters["status"],
                                   page=filters["page"])
     return render_template("petitions/index.html", result=result, filters=filters)
@@ -70,10 +71,10 @@ def show(petition_id: int):
 @login_required
 def identity(petition_id: int):
     """Unseal the denouncer's identity for this one response (reason required, audited)."""
-    if not petitions.can_read_identity(current_actor()):
+    petition = petitions.get_petition(engine_ctx(), petition_id, current_actor())  # 404 elsewhere
+    if not petitions.can_read_identity(current_actor(), petition):
         abort(403)
     form = _load(UnsealForm(), request.form)
-    petition = petitions.get_petition(engine_ctx(), petition_id)
     if not petition.identity_sealed:
         return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
     file = files.petition_file(engine_ctx(), petition_id, current_actor(), reason=form["reason"])

@@ -225,7 +225,7 @@ def _register(ctx, options, registration, values, uploads, token):
 
 
 def _receipt_data(ctx, petition_id: int) -> dict[str, Any]:
-    petition = petitions.get_petition(ctx, petition_id)
+    petition = petitions.get_petition(ctx, petition_id, current_actor())  # 404 for other units
     with ctx.uow(write=False) as uow:
         docs = list(uow.session.scalars(select(PetitionDocument).where(
             PetitionDocument.petition_id == petition_id).order_by(PetitionDocument.id)))

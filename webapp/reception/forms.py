@@ -89,7 +89,10 @@ def registration_schema(options: FormOptions) -> Schema:
         "address_detail": _text(500, load_default=None), "is_representative": _flag(),
     }, name="SenderForm")
     return Schema.from_dict({
-        "received_on": fields.Date(required=True, error_messages={
+        "received_on": fields.Date(required=True, validate=validate.Range(
+            min=petitions.EARLIEST_RECEIVED_ON,
+            error=_("Ngày nhận đơn không được trước ngày %(day)s",
+                    day=petitions.EARLIEST_RECEIVED_ON.strftime("%d/%m/%Y"))), error_messages={
             "required": required, "invalid": _("Ngày không hợp lệ (ngày/tháng/năm)")}),
         "channel": choice("channel", required=True),
         "forwarder_kind": choice("forwarder_kind", load_default="none"),

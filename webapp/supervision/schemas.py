@@ -1,11 +1,20 @@
 """Inputs of the supervision pages (query strings and the unsealing form)."""
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from engine.petition_labels import STATUS_LABELS, TYPE_LABELS
 from engine.reports import PERIOD_KINDS
-from engine.search import MAX_QUERY_CHARS, OVERDUE_CHOICES
+from engine.search import IDENTITY_KINDS, MAX_QUERY_CHARS, OVERDUE_CHOICES
+
+
+def _day(**kwargs) -> fields.Date:
+    """A filter date within the years a register can hold (0001-01-01 once reached the database)."""
+    return fields.Date(validate=validate.Range(min=date(1990, 1, 1), max=date(2100, 12, 31),
+                                               error="Ngày phải trong khoảng 01/01/1990–31/12/2100"),
+                       **kwargs)
 
 
 class _Query(Schema):
@@ -26,10 +35,10 @@ class SearchQuery(_Query):
     unit = fields.String(load_default=None, validate=validate.Length(max=100))
     status = fields.String(load_default=None, validate=validate.OneOf(list(STATUS_LABELS)))
     assignee = fields.String(load_default=None, validate=validate.Length(max=200))
-    received_from = fields.Date(load_default=None)
-    received_to = fields.Date(load_default=None)
-    active_from = fields.Date(load_default=None)
-    active_to = fields.Date(load_default=None)
+    received_from = _day(load_default=None)
+    received_to = _day(load_default=None)
+    active_from = _day(load_default=None)
+    active_to = _day(load_default=None)
     overdue = fields.String(load_default=None, validate=validate.OneOf(list(OVERDUE_CHOICES)))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
 
@@ -39,8 +48,8 @@ class HistoryQuery(_Query):
 
     type = fields.String(load_default=None, validate=validate.Length(max=50))
     actor = fields.String(load_default=None, validate=validate.Length(max=200))
-    date_from = fields.Date(load_default=None)
-    date_to = fields.Date(load_default=None)
+    date_from = _day(load_default=None)
+    date_to = _day(load_default=None)
     as_of = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10_000_000))
 
 
@@ -57,3 +66,10 @@ class UnsealForm(_Query):
     """The reason is checked by the engine (engine.petitions.senders): one rule, one message."""
 
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class IdentitySearchForm(_Query):
+    """The POSTed exact identity search: the number is checked by the engine (one rule)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(list(IDENTITY_KINDS)))
+    value = fields.String(required=True, validate=validate.Length(max=40))

@@ -16,7 +16,8 @@ from engine.errors import InvalidInput
 from engine.working_days import VN_TZ
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.supervision import bp
-from webapp.supervision.schemas import HistoryQuery, ReportQuery, SearchQuery, UnsealForm
+from webapp.supervision.schemas import (HistoryQuery, IdentitySearchForm, ReportQuery, SearchQuery,
+                                        UnsealForm)
 
 SUPERVISING_ROLES = ("supervisor",)  # administrators pass too (roles_required semantics)
 
@@ -49,7 +50,9 @@ def _load(schema, data) -> dict:
 @bp.get("/")
 def dashboard():
     """Counts by type, field, status and unit; on-time rates; overdue steps and escalations."""
-    data = dashboard_q.dashboard(engine_ctx())
+    data = dashboard_q.dashboard(engine_ctx(), current_actor())
+    data["audit"] = dashboard_q.audit_alert(current_app.config["PETITIONS_SETTINGS"],
+                                            engine_ctx().clock.now())
     charts = {
         "type": _chart(data["by_type"]), "field": _chart(data["by_field"]),
         "status": _chart(data["by_status"]), "unit": _chart(data["by_unit"]),
@@ -74,17 +77,30 @@ def search_page():
         received_to=form["received_to"], active_from=form["active_from"],
         active_to=form["active_to"], overdue=form["overdue"], page=form["page"])
     searched = any(v for k, v in form.items() if k != "page")
-    result = search.search(engine_ctx(), filters)
+    result = search.search(engine_ctx(), filters, current_actor())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("supervision/search.html", result=result, form=form, args=args,
                            choices=search.choices(engine_ctx()), searched=searched)
+
+
+@bp.post("/search/identity")
+def identity_search():
+    """Exact search by a sender's ID number or phone, through its keyed hash. A POST, so the
+    number never appears in a URL, the browser history or an access log; the form carries no
+    submission key, so the result page is not copied into the database either."""
+    form = _load(IdentitySearchForm(), request.form)
+    result = search.identity_search(engine_ctx(), form["kind"], form["value"], current_actor())
+    return render_template("supervision/search.html", result=result,
+                           form=_load(SearchQuery(), {}), args={}, identity_kind=form["kind"],
+                           choices=search.choices(engine_ctx()), searched=True)
 
 
 def _history_page(instance_id: int, *, revealed: list[dict] | None = None):
     query = _load(HistoryQuery(), request.args)
     filters = history.EventFilter(event_type=query["type"], actor=query["actor"],
                                   date_from=query["date_from"], date_to=query["date_to"])
-    data = history.history(engine_ctx(), instance_id, filters=filters, as_of=query["as_of"])
+    data = history.history(engine_ctx(), instance_id, current_actor(), filters=filters,
+                           as_of=query["as_of"])
     petition = data["petition"]
     senders = revealed
     if senders is None and petition:
@@ -95,7 +111,9 @@ def _history_page(instance_id: int, *, revealed: list[dict] | None = None):
         "supervision/history.html", data=data, query=query, senders=senders or [],
         revealed=revealed is not None, markers=markers,
         can_unseal=bool(petition and petition["sealed"] and revealed is None
-                        and petitions.can_read_identity(current_actor())),
+                        and petitions.can_read_identity(
+                            current_actor(), petitions.get_petition(engine_ctx(), petition["id"],
+                                                                    current_actor()))),
         filtered=any(query[k] for k in ("type", "actor", "date_from", "date_to")))
 
 
@@ -109,7 +127,7 @@ def instance_history(instance_id: int):
 def unseal(instance_id: int):
     """Show a sealed identity for this one response; a reason is required, the engine audits it."""
     form = _load(UnsealForm(), request.form)
-    data = history.history(engine_ctx(), instance_id)
+    data = history.history(engine_ctx(), instance_id, current_actor())
     if not data["petition"]:
         abort(404)
     revealed = petitions.senders(engine_ctx(), data["petition"]["id"], current_actor(),
@@ -120,7 +138,7 @@ def unseal(instance_id: int):
 @bp.get("/instances/<int:instance_id>/diagram/<int:index>.bpmn")
 def diagram(instance_id: int, index: int):
     """One BPMN file of the instance's own deployed version, for the viewer."""
-    text = history.diagram_xml(engine_ctx(), instance_id, index)
+    text = history.diagram_xml(engine_ctx(), instance_id, index, current_actor())
     response = Response(text, mimetype="application/xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -129,7 +147,7 @@ def diagram(instance_id: int, index: int):
 @bp.get("/instances/<int:instance_id>/export.docx")
 def export_case(instance_id: int):
     """The case file for inspectors (Word): history, documents, the chain's head hash."""
-    case = case_export.case_file(engine_ctx(), instance_id)
+    case = case_export.case_file(engine_ctx(), instance_id, current_actor())
     name = (case["petition"]["number"] if case["petition"] else f"ho-so-{instance_id}")
     response = Response(case_export.to_docx(case), mimetype=case_export.DOCX_TYPE)
     response.headers["Content-Disposition"] = (
@@ -154,7 +172,7 @@ def _report_params():
 def reports_page():
     """A periodic report for a unit and a period, with how each figure is computed."""
     query, period = _report_params()
-    report = reports.build(engine_ctx(), period, query["unit"]) if query["kind"] else None
+    report = reports.build(engine_ctx(), period, query["unit"], units=current_actor().units) if query["kind"] else None
     return render_template("supervision/reports.html", report=report, query=query, period=period,
                            kinds=reports.PERIOD_KINDS, units=search.choices(engine_ctx())["unit"],
                            years=_years())
@@ -164,7 +182,7 @@ def reports_page():
 def report_xlsx():
     """The same report as an Excel workbook (openpyxl)."""
     query, period = _report_params()
-    report = reports.build(engine_ctx(), period, query["unit"])
+    report = reports.build(engine_ctx(), period, query["unit"], units=current_actor().units)
     response = Response(to_xlsx(report), mimetype=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     unit = _safe_name(query["unit"] or "tat-ca")

@@ -187,7 +187,7 @@ def unclaim(task_id: int):
 @roles_required("head_of_unit")
 def assign(task_id: int):
     ctx, actor = engine_ctx(), current_actor()
-    task = task_q.task_brief(ctx, task_id)
+    task = task_q.task_brief(ctx, task_id, current_actor())
     candidates = inbox_q.eligible_assignees(ctx, task["candidate_role"], task["candidate_unit"])
     errors: dict[str, str] = {}
     chosen = request.form.get("assignee", "")
@@ -264,7 +264,7 @@ def _stale_page(task_id: int, form: dict | None, data: dict, *, kind: str | None
                 engine_message: str | None = None):
     """409: the task changed under the user; show the typed data, offer a draft if still open."""
     ctx, actor = engine_ctx(), current_actor()
-    fresh = task_q.task_brief(ctx, task_id)
+    fresh = task_q.task_brief(ctx, task_id, current_actor())
     kind = kind or _stale_kind(fresh, None, actor.username)
     rights = task_q.access(ctx, task_id, actor)
     typed = task_q.labelled_values(form, data)
@@ -279,7 +279,7 @@ def complete(task_id: int):
     ctx, actor = engine_ctx(), current_actor()
     form = task_q.task_form(ctx, task_id)
     data = submitted_data(form, request.form)
-    fresh = task_q.task_brief(ctx, task_id)
+    fresh = task_q.task_brief(ctx, task_id, current_actor())
     kind = _stale_kind(fresh, request.form.get("version"), actor.username)
     if kind:
         return _stale_page(task_id, form, data, kind=kind)
@@ -288,7 +288,7 @@ def complete(task_id: int):
     except FormInvalid as err:
         return _render_task(task_id, posted=data, errors=err.errors, status=422)
     except (Conflict, Forbidden, InvalidState) as err:
-        again = task_q.task_brief(ctx, task_id)
+        again = task_q.task_brief(ctx, task_id, current_actor())
         if isinstance(err, Forbidden) and again["version"] == fresh["version"]:
             raise  # not a race: the user may not do this (403)
         return _stale_page(task_id, form, data, kind=_stale_kind(again, fresh["version"],

@@ -4,8 +4,13 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-03 13:00:00
 
-Script budgets: failure back-off for timers (security issue §5). Placeholder in the chain until its change fills it.
+Script budgets: failure back-off for timers (security issue §5). A timer whose firing fails is
+retried later and later (``retry_at``), and its instance put in error after a few ``failures``.
 """
+from alembic import op
+import sqlalchemy as sa
+import engine.database
+
 revision = '0011'
 down_revision = '0010'
 branch_labels = None
@@ -13,8 +18,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('timers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failures', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('retry_at', engine.database.UTCDateTime(timezone=True),
+                                      nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('timers', schema=None) as batch_op:
+        batch_op.drop_column('retry_at')
+        batch_op.drop_column('failures')

@@ -1,0 +1,155 @@
+"""A petition's protected data: redacted when written, originals kept apart, references in audit.
+
+Every sender's identity is protected from the moment of registration, whatever the letter's type,
+because a letter is often known to be a denunciation only at classification (issue 12). So every
+free text that belongs to a petition (its summary, the text fields of its forms, task drafts, file
+names, reasons) is stored as the copy with the senders' names, ID numbers, phones and street
+addresses cut out (``engine.identity_match``). When the cut changed anything, the original goes to
+``protected_texts`` (encrypted) and audit payloads carry ``{"$protected": id}`` in its place.
+Pages show the redacted copy; a reader the law allows resolves references to originals.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from sqlalchemy import select
+
+from engine.identity_match import Identity, IdentityMatcher
+from engine.models import Petition, PetitionSender, ProtectedText
+
+if TYPE_CHECKING:
+    from engine.human_tasks import Actor
+    from engine.models import HumanTask, ProcessInstance
+
+PROTECTED = "$protected"
+FREE_TEXT_TYPES = frozenset({"string", "text"})
+
+
+def identities(session, petition_id: int) -> list[Identity]:
+    rows = session.execute(select(PetitionSender.name, PetitionSender.id_number,
+                                  PetitionSender.phone, PetitionSender.address_detail)
+                           .where(PetitionSender.petition_id == petition_id)).all()
+    return [Identity(*row) for row in rows]
+
+
+def matcher_for(session, petition_id: int) -> IdentityMatcher:
+    return IdentityMatcher(identities(session, petition_id))
+
+
+def protect(session, petition_id: int, kind: str, text: str | None, matcher: IdentityMatcher,
+            now: datetime, *, ref: str | None = None) -> tuple[str | None, int | None]:
+    """``(redacted copy, protected text id or None when nothing needed cutting)``."""
+    redacted = matcher.redact(text)
+    if redacted == text:
+        return text, None
+    row = ProtectedText(petition_id=petition_id, kind=kind, ref=ref, redacted=redacted,
+                        original=text, created_at=now)
+    session.add(row)
+    session.flush()
+    return redacted, row.id
+
+
+def protect_values(session, petition_id: int, values: Mapping[str, Any], text_fields: Iterable[str],
+                   matcher: IdentityMatcher, now: datetime, *, ref: str) -> tuple[dict, dict]:
+    """Form values → ``(what the workflow keeps, what the audit payload records)``.
+
+    Free-text fields are cut; any other string is cut too (a choice never quotes a sender, so the
+    cut is a no-op there, and a field the form did not type still cannot leak)."""
+    text_fields = set(text_fields)
+    kept, audited = {}, {}
+    for key, value in values.items():
+        if isinstance(value, str) and (key in text_fields or matcher.contains(value)):
+            redacted, ref_id = protect(session, petition_id, "field", value, matcher, now,
+                                       ref=f"{ref}:{key}")
+            kept[key] = redacted
+            audited[key] = {PROTECTED: ref_id} if ref_id is not None else redacted
+        else:
+            kept[key] = audited[key] = matcher.redact_value(value)
+    return kept, audited
+
+
+def petition_of_instance(session, instance_id: int) -> Petition | None:
+    return session.scalars(select(Petition).where(Petition.instance_id == instance_id)).first()
+
+
+class PetitionDataGuard:
+    """The engine's task-data port for petition cases: what enters the workflow and the audit."""
+
+    def __call__(self, uow, instance: "ProcessInstance", task: "HumanTask", data: Mapping[str, Any],
+                 form: dict | None, actor: "Actor", now: datetime) -> tuple[dict, dict]:
+        session = uow.session
+        petition = petition_of_instance(session, instance.id)
+        if petition is None:
+            return dict(data), dict(data)
+        fields = (form or {}).get("fields") or []
+        text_fields = [f["name"] for f in fields if f.get("type") in FREE_TEXT_TYPES]
+        kept, audited = protect_values(session, petition.id, data, text_fields,
+                                       matcher_for(session, petition.id), now,
+                                       ref=f"task:{task.id}")
+        if kept.get("petition_type") == "denunciation" and not petition.identity_sealed:
+            # Classified as a denunciation: sealing decides from now on who may read the
+            # originals (LTC Điều 8.3, 56.2); the redacted copies were made at registration.
+            petition.identity_sealed = True
+        return kept, audited
+
+    def protect_text(self, uow, instance_id: int, kind: str, text: str,
+                     now: datetime) -> tuple[str, Any]:
+        """A reason or note typed about a case: ``(copy to show, value for the audit payload)``."""
+        petition = petition_of_instance(uow.session, instance_id)
+        if petition is None:
+            return text, text
+        shown, ref_id = protect(uow.session, petition.id, kind, text,
+                                matcher_for(uow.session, petition.id), now, ref=kind)
+        return shown, ({PROTECTED: ref_id} if ref_id is not None else shown)
+
+    def redact_draft(self, uow, instance_id: int, data: Mapping[str, Any]) -> dict:
+        """A draft keeps the redacted copy: its author may not hold the identity right."""
+        petition = petition_of_instance(uow.session, instance_id)
+        if petition is None:
+            return dict(data)
+        return matcher_for(uow.session, petition.id).redact_value(dict(data))
+
+
+def originals(session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted({i for i in ids if isinstance(i, int)})
+    if not wanted:
+        return {}
+    return dict(session.execute(select(ProtectedText.id, ProtectedText.original)
+                                .where(ProtectedText.id.in_(wanted))).all())
+
+
+def redacted_copies(session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted({i for i in ids if isinstance(i, int)})
+    if not wanted:
+        return {}
+    return dict(session.execute(select(ProtectedText.id, ProtectedText.redacted)
+                                .where(ProtectedText.id.in_(wanted))).all())
+
+
+def references(value: Any) -> list[int]:
+    """Every protected-text id referred to inside a payload value."""
+    if isinstance(value, dict):
+        if set(value) == {PROTECTED}:
+            return [value[PROTECTED]]
+        return [i for v in value.values() for i in references(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in references(v)]
+    return []
+
+
+def resolve(value: Any, texts: Mapping[int, str]) -> Any:
+    """``value`` with each reference replaced by its text from ``texts`` (originals or copies)."""
+    if isinstance(value, dict):
+        if set(value) == {PROTECTED}:
+            return texts.get(value[PROTECTED], "")
+        return {k: resolve(v, texts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, texts) for v in value]
+    return value
+
+
+def resolve_payloads(session, payloads: Iterable[Any], *, reveal: bool = False) -> dict[int, str]:
+    """The texts to show for every reference in ``payloads``: originals only when ``reveal``."""
+    ids = [i for payload in payloads for i in references(payload)]
+    return originals(session, ids) if reveal else redacted_copies(session, ids)
