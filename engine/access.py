@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import false, or_
+from sqlalchemy import false, or_, select
+
+from engine.models import Unit
 
 if TYPE_CHECKING:
+    from engine.context import EngineContext
     from engine.human_tasks import Actor
 
 
@@ -22,3 +25,10 @@ def unit_condition(column, actor: "Actor"):
     if not units:
         return or_(column.is_(None), false())
     return or_(column.is_(None), column.in_(units))
+
+
+def unit_choices(ctx: "EngineContext") -> list[tuple[str, str]]:
+    """``(code, name)`` of every unit, by name: the choices of a form's "unit" field."""
+    with ctx.uow(write=False) as uow:
+        return [(code, name) for code, name in uow.session.execute(
+            select(Unit.code, Unit.name).order_by(Unit.name, Unit.code))]

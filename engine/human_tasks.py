@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from engine import audit, deadlines, runtime, timers
 from engine.audit import PendingEvent
 from engine.definitions.forms import validate_form_data
-from engine.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from engine.errors import Conflict, Forbidden, FormInvalid, InvalidInput, InvalidState, NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance, TaskDraft, Unit, User
 from engine.serialization import to_jsonable
 
@@ -246,6 +246,17 @@ def assign(ctx: "EngineContext", task_id: int, assignee: str, actor: Actor, reas
         return task_to_dict(task)
 
 
+def _check_unit_fields(session, form: dict | None, cleaned: Mapping[str, Any]) -> None:
+    """A "unit" field names a unit of the units list, never free text (issue 12 §2)."""
+    names = [f["name"] for f in (form or {}).get("fields", [])
+             if f.get("type") == "unit" and f["name"] in cleaned]
+    known = set(session.scalars(select(Unit.code).where(
+        Unit.code.in_([cleaned[n] for n in names])))) if names else set()
+    bad = {n: "Đơn vị không có trong danh mục đơn vị" for n in names if cleaned[n] not in known}
+    if bad:
+        raise FormInvalid(bad)
+
+
 def _unit_of(session, username: str) -> str | None:
     return session.scalar(select(Unit.code).join(User, User.unit_id == Unit.id)
                           .where(User.username == username))
@@ -270,6 +281,7 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
         raise Forbidden(f"Công việc #{task_id} đang do {task.assignee} xử lý")
     definition = runtime.load_definition(ctx, uow, instance.definition_id)
     cleaned = validate_form_data((definition.forms or {}).get(task.bpmn_id), data)
+    _check_unit_fields(uow.session, (definition.forms or {}).get(task.bpmn_id), cleaned)
     workflow = runtime.load_workflow(ctx, definition, instance)
     before_states = runtime.snapshot(workflow)
     now = ctx.clock.now()

@@ -469,5 +469,5 @@ class ProtectedText(Base):
     kind: Mapped[str] = mapped_column(String(30))      # summary | document | field | draft | reason
     ref: Mapped[str | None] = mapped_column(String(200))  # e.g. "task:12:proposal_note", "doc:3"
     redacted: Mapped[str] = mapped_column(Text)
-    original: Mapped[str] = mapped_column(Text)  # TODO(lead): EncryptedText once the vault lands
+    original: Mapped[str] = mapped_column(EncryptedText("protected_texts.original"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

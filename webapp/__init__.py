@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from engine import access
 from engine.bootstrap import build_context
 from engine.database import private_umask
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
@@ -132,4 +133,6 @@ def _core_routes(app: Flask, engine_ctx) -> None:
         def has_endpoint(name: str) -> bool:
             return name in app.view_functions
         return {"has_endpoint": has_endpoint, "request_path": request.path,
-                "user": current_user}
+                "user": current_user,
+                # Choices of a form's "unit" field; read only when a form has one.
+                "unit_choices": lambda: access.unit_choices(engine_ctx)}

@@ -31,8 +31,11 @@ FIELD_TAG = f"{{{PETITIONS_NS}}}field"
 CHOICE_TAG = f"{{{PETITIONS_NS}}}choice"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
+# "unit": a code from the units list (a task delegated to another unit names it this way, never
+# as free text); the code's existence is checked where the units are, at completion.
 FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "enum",
-               "multienum")
+               "multienum", "unit")
+_UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 DEFAULT_MAX_LENGTH = {"string": 500, "text": 20000}
 _ALLOWED_ATTRS = {"name", "type", "required", "label", "help", "min", "max", "max_length", "default"}
 _BOUNDED_TYPES = {"integer", "number", "date", "datetime"}
@@ -138,6 +141,10 @@ def _clean_value(field: Mapping[str, Any], value: Any) -> Any:
         if field["max_length"] is not None and len(value) > field["max_length"]:
             raise _Invalid(f"Tối đa {field['max_length']} ký tự")
         return value
+    if ftype == "unit":
+        if not isinstance(value, str) or not _UNIT_CODE.match(value.strip()):
+            raise _Invalid("Chọn một đơn vị trong danh mục")
+        return value.strip()
     if ftype in ("enum", "multienum"):
         allowed = [choice["value"] for choice in field["choices"]]
         if ftype == "enum":

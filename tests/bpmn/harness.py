@@ -32,7 +32,7 @@ _TAKEN_STATES = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | Task
 # Every role at once: scenarios test routes, role checks are tested in tests/integration.
 # Of every unit the tests use too (the demo commune and the report tests' u1/u2).
 EVERYONE = Actor(username="kichban", roles=frozenset(ROLES),
-                 supervised=frozenset({"ubnd-xa-demo", "u1", "u2"}))
+                 supervised=frozenset({"ubnd-xa-demo", "u1", "u2", "phong_kinh_te"}))
 # SpiffWorkflow reaches a task that carries boundary events through a hidden task of its own,
 # "<task id>.BoundaryEventSplit" (bpmn_id None), placed between the incoming flow and the task.
 _BOUNDARY_SPLIT = ".BoundaryEventSplit"

@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from lxml import etree
+from sqlalchemy import select
+
+from engine.models import Unit
 
 from tests.bpmn.diagrams import diagram_problems
 from tests.bpmn.harness import FACTS, LETTER, PROCESSES, Scenario, task_data, utc_deadline
@@ -23,6 +26,10 @@ ANSWER = {"answer_number": "45/UBND", "answer_date": "2026-05-08",
 
 
 def start(ctx, coverage, clock, **changes) -> Scenario:
+    with ctx.uow() as uow:  # the unit a consideration may delegate to, from the units list
+        if uow.session.scalars(select(Unit).where(Unit.code == "phong_kinh_te")).first() is None:
+            uow.session.add(Unit(code="phong_kinh_te", name="Phòng Kinh tế"))
+            uow.commit()
     return Scenario(ctx, KEY, coverage, clock=clock,
                     data={**START, **changes}, folders=[source.FOLDER])
 

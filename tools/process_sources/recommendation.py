@@ -168,7 +168,8 @@ def _resolve(p: Process) -> None:
            form=[Field("handling_mode", "enum", "Cách xử lý", required=True, choices=[
                      ("self", "Thủ trưởng trực tiếp xem xét, giải quyết"),
                      ("assign", "Giao đơn vị chuyên môn xem xét, giải quyết")]),
-                 _string("assigned_unit", "Đơn vị được giao"),
+                 # Chosen from the units list: the task goes to that unit's people only.
+                 Field("assigned_unit", "unit", "Đơn vị được giao"),
                  _text("consider_note", "Ý kiến chỉ đạo")],
            doc="Người đứng đầu xem xét, giải quyết hoặc giao đơn vị chuyên môn (Luật Tiếp công dân "
                "Điều 26 khoản 2 [C]).")

@@ -31,7 +31,7 @@ WORKING_DAY_HELPERS = [
     ("today()", _l("Hôm nay (giờ Việt Nam), YYYY-MM-DD")),
 ]
 FIELD_TYPES = ["string", "text", "integer", "number", "boolean", "date", "datetime", "enum",
-               "multienum"]
+               "multienum", "unit"]
 
 
 def _decision_ids(definition: ProcessDefinition) -> list[str]:
