@@ -21,10 +21,14 @@ if TYPE_CHECKING:
 
 def unit_condition(column, actor: "Actor"):
     """WHERE clause: ``column`` (a unit code) is one of ``actor``'s units, or empty."""
-    units = sorted(actor.units)
+    return units_condition(column, actor.units)
+
+
+def units_condition(column, units: frozenset[str]):
+    """WHERE clause: ``column`` is one of ``units``, or empty."""
     if not units:
         return or_(column.is_(None), false())
-    return or_(column.is_(None), column.in_(units))
+    return or_(column.is_(None), column.in_(sorted(units)))
 
 
 def unit_choices(ctx: "EngineContext") -> list[tuple[str, str]]:

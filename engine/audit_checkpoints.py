@@ -192,7 +192,8 @@ def fold(directory: Path, public: bytes | None) -> LogState:
                                            else f"checkpoint {number} is numbered out of order"))
         if document.get("prev") != log.hash:
             log.problems.append(LogProblem(number, "checkpoint_link",
-                                           f"checkpoint {number} does not link to the previous one"))
+                                           f"checkpoint {number} does not link to the "
+                                           "previous one"))
         if public is None:
             log.problems.append(LogProblem(number, "checkpoint_unverifiable",
                                            "no signing key to check the checkpoint signatures"))

@@ -90,7 +90,8 @@ def verify_all(ctx, settings: Settings, instance_id: int | None = None) -> Audit
             _check(result, "chain_missing", chain, seq,
                    f"chain signed at event {seq} is missing from the database")
         elif found is None:
-            _check(result, "missing", chain, seq, f"event {seq} of the signed checkpoint is missing")
+            _check(result, "missing", chain, seq,
+                   f"event {seq} of the signed checkpoint is missing")
         elif found != head:
             _check(result, "checkpoint_mismatch", chain, seq,
                    f"event {seq} differs from the signed checkpoint (chain rewritten)")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from sqlalchemy import select
 
+from engine.access import units_condition
 from engine.identity_vault import blind_indexes
 from engine.models import HumanTask, Petition, PetitionSender, ProcessInstance
 from engine.text_search import fold
@@ -153,11 +154,14 @@ def _describe(session, hits: dict[int, tuple[float, list[str]]]) -> list[dict]:
 
 def find_similar(ctx: "EngineContext", summary: str, id_numbers: list[str], *, limit: int = 5,
                  exclude_id: int | None = None, field: str | None = None,
-                 threshold: float = THRESHOLD) -> list[dict]:
+                 threshold: float = THRESHOLD, units: frozenset[str] | None = None) -> list[dict]:
     """Earlier petitions that may be the same matter, best first (at most ``limit``).
 
     Each: ``petition_id, number, received_on, petition_type, field, status, status_label,
     current_steps, summary, sealed, score, reasons, reason``. Same ID number → score 1.0.
+    ``units``: only petitions of these units (the reader's; another unit's letters do not
+    exist for them). A sealed petition is never matched by ID number: that match would tell
+    the reader who the denouncer is (LTC Điều 8); its redacted text may still match.
     """
     ids = _clean_ids(id_numbers)
     with ctx.uow(write=False) as uow:
@@ -165,8 +169,11 @@ def find_similar(ctx: "EngineContext", summary: str, id_numbers: list[str], *, l
         same_id: set[int] = set()
         if ids:
             hashes = [h for number in ids for h in blind_indexes("id_number", number)]
-            same_id = set(session.scalars(select(PetitionSender.petition_id)
-                                          .where(PetitionSender.id_number_hash.in_(hashes))))
+            same_id = set(session.scalars(
+                select(PetitionSender.petition_id)
+                .join(Petition, Petition.id == PetitionSender.petition_id)
+                .where(PetitionSender.id_number_hash.in_(hashes),
+                       Petition.identity_sealed.is_(False))))
             same_id.discard(exclude_id)
         text_scores = folded_similarities(fold(summary or ""),
                                           _candidates(session, field, exclude_id))
@@ -179,6 +186,10 @@ def find_similar(ctx: "EngineContext", summary: str, id_numbers: list[str], *, l
         for pid, score in text_scores.items():
             if score >= threshold and pid not in hits:
                 hits[pid] = (score, [SIMILAR_REASON])
+        if units is not None and hits:
+            allowed = set(session.scalars(select(Petition.id).where(
+                Petition.id.in_(list(hits)), units_condition(Petition.unit_code, units))))
+            hits = {pid: hit for pid, hit in hits.items() if pid in allowed}
         best = dict(sorted(hits.items(), key=lambda item: (-item[1][0], -item[0]))[:limit])
         if not best:
             return []

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from engine import addresses, audit, instances, runtime
 from engine import petition_identity as protected_identity
 from engine.audit import PendingEvent
+from engine.access import unit_condition
 from engine.errors import Forbidden, FormInvalid, InvalidInput, NotFound
 from engine.human_tasks import Actor, complete_in
 from engine.identity_match import Identity, IdentityMatcher
@@ -197,7 +198,7 @@ def register(ctx: "EngineContext", actor: Actor, reg: Registration,
                                                           doc.file_name, matcher, now,
                                                           ref=f"doc:{row.id}")
             shown_names.append(row.file_name)
-        _record_links(session, petition.id, reg, actor.username, now)
+        _record_links(session, petition.id, reg, actor, now)
         instance = instances.start_in(ctx, uow, INTAKE_KEY, actor=actor.username,
                                       business_key=number, unit=unit,
                                       data={"petition_id": petition.id, "petition_number": number})
@@ -233,9 +234,11 @@ def _registering_unit(reg: Registration, actor: Actor) -> str:
     return unit
 
 
-def _record_links(session, petition_id: int, reg: Registration, username: str, now) -> None:
+def _record_links(session, petition_id: int, reg: Registration, actor: Actor, now) -> None:
+    username = actor.username
+    # Another unit's petition does not exist for this officer: linking to it is "not found".
     known = set(session.scalars(select(Petition.id).where(
-        Petition.id.in_(reg.link_ids + reg.dismissed_ids))))
+        Petition.id.in_(reg.link_ids + reg.dismissed_ids), unit_condition(Petition.unit_code, actor))))
     missing = set(reg.link_ids + reg.dismissed_ids) - known
     if missing:
         raise InvalidInput(f"Không tìm thấy đơn được liên kết: {sorted(missing)}")

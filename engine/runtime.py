@@ -203,11 +203,24 @@ def advance(workflow: BpmnWorkflow, *, refresh_timers: bool = False) -> StepErro
 _OWN_ERRORS = (EngineError, ScriptSizeExceeded, ScriptLimitExceeded)
 
 
+def _root_cause(err: BaseException) -> BaseException:
+    """The error a script raised, under the library's wrapping (it raises its own exception
+    while handling the script's, so the script's is the wrapper's ``__context__``)."""
+    current = err
+    for _ in range(5):
+        if isinstance(current, (MemoryError,) + _OWN_ERRORS):
+            return current
+        current = current.__cause__ or current.__context__
+        if current is None:
+            break
+    return err
+
+
 def step_error(err: Exception) -> StepError:
     task = getattr(err, "task", None)
     bpmn_id = getattr(getattr(task, "task_spec", None), "bpmn_id", None) if task else None
     line = getattr(err, "line_number", None) or None
-    cause = getattr(err, "exception", None) or err
+    cause = _root_cause(err)
     if isinstance(cause, MemoryError):
         message = "Kịch bản dùng quá nhiều bộ nhớ và đã bị dừng"
     elif isinstance(cause, _OWN_ERRORS):

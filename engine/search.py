@@ -28,6 +28,7 @@ from sqlalchemy import and_, exists, false, func, literal, or_, select, text, tr
 
 from engine import identity_vault
 from engine.errors import InvalidInput
+from engine.access import units_condition
 from engine.models import (HumanTask, Petition, PetitionSender, ProcessDefinition, ProcessInstance,
                            Unit, User, UserRole)
 from engine.petition_labels import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
@@ -99,9 +100,7 @@ def conditions(filters: SearchFilters, now: datetime) -> list:
     """The WHERE conditions of a search (petitions joined to their instance)."""
     where = []
     if filters.units is not None:
-        units = sorted(filters.units)
-        where.append(or_(Petition.unit_code.is_(None), Petition.unit_code.in_(units))
-                     if units else Petition.unit_code.is_(None))
+        where.append(units_condition(Petition.unit_code, filters.units))
     query = (filters.q or "").strip()[:MAX_QUERY_CHARS]
     if query:
         upper = query.upper()

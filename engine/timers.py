@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.exc import OperationalError
 
 from engine import runtime
 from engine.audit import PendingEvent
@@ -277,8 +278,10 @@ def fire_due_timers(ctx: "EngineContext", now: datetime | None = None, *,
                 # holds no SQLite writer back while its budget runs out.
                 fired += fire_instances(ctx, [instance_id], moment, skip_locked=True,
                                         lock_first=False)
-            except Conflict:
-                continue  # another actor changed it meanwhile: the next sweep sees it afresh
+            except (Conflict, OperationalError):
+                # Another actor changed it meanwhile (on SQLite, a write after our read), or the
+                # database is busy: not the instance's fault; the next sweep sees it afresh.
+                continue
             except StepAborted as err:  # its error is recorded: the instance is no longer live
                 failed.append({"instance_id": instance_id, "error": err.message[:500],
                                "stopped": True})

@@ -96,6 +96,8 @@ def deliver_pending(ctx: EngineContext, sender: EmailSender, now: datetime, *,
                     counts["retry"] += 1
                 continue
             row.status, row.sent_at, row.last_error = "sent", now, None
+            # A sent body is purged: the outbox is a queue, not an archive of case details.
+            row.body = ""
             counts["sent"] += 1
         uow.commit()
     return counts

@@ -30,7 +30,8 @@ def settings(tmp_path):
 def _run_one(ctx) -> int:
     instance_id = instances.start(ctx, "review_loop", actor="binh")["instance_id"]
     task = human_tasks.list_tasks(ctx, instance_id=instance_id)[0]
-    human_tasks.complete(ctx, task["id"], actor("an", "handling_officer"), {"decision": "more_info"})
+    human_tasks.complete(ctx, task["id"], actor("an", "handling_officer"),
+                         {"decision": "more_info"})
     return instance_id
 
 
@@ -146,7 +147,8 @@ def test_deleting_a_whole_instance_with_its_chain_is_detected(ctx, settings, two
 def test_every_break_is_reported_not_only_the_first(ctx, settings, two_cases):
     first, second = two_cases
     make_checkpoint(ctx, settings)
-    one, other = _events(ctx, audit.instance_chain(first)), _events(ctx, audit.instance_chain(second))
+    one = _events(ctx, audit.instance_chain(first))
+    other = _events(ctx, audit.instance_chain(second))
     with ctx.uow() as uow:
         uow.session.execute(update(AuditEvent).where(AuditEvent.id == one[0].id).values(actor="m"))
         uow.session.execute(update(AuditEvent).where(AuditEvent.id == one[3].id).values(actor="m"))

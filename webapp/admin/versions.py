@@ -20,6 +20,7 @@ from engine.errors import DeploymentError, InvalidInput, NotFound
 from engine.models import ProcessDefinition, ProcessInstance
 from webapp.admin import bp
 from webapp.engine_access import current_actor, engine_ctx
+from webapp.input_guard import MAX_ID
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -47,6 +48,8 @@ def admin_when(value) -> str:
 
 
 def load_definition(key: str, version: int) -> ProcessDefinition:
+    if not 0 < version <= MAX_ID:  # no such version; a bigger number fails in the driver (a 500)
+        raise NotFound(_("Không tìm thấy phiên bản %(v)s", v=version))
     with engine_ctx().uow(write=False) as uow:
         return deployment.get_definition(uow, key, version)
 
@@ -74,9 +77,12 @@ def _version_arg(name: str, default: int | None) -> int | None:
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise InvalidInput(_("Phiên bản '%(v)s' không hợp lệ", v=raw)) from None
+    if not 0 < value <= MAX_ID:
+        raise InvalidInput(_("Phiên bản '%(v)s' không hợp lệ", v=raw[:20]))
+    return value
 
 
 def main_file(definition: ProcessDefinition) -> str:

@@ -171,7 +171,8 @@ def new():
 
     id_numbers = [s.id_number for s in registration.senders if s.id_number]
     if action != "confirm":
-        suggestions = find_similar(ctx, registration.summary, id_numbers, field=registration.field)
+        suggestions = find_similar(ctx, registration.summary, id_numbers, field=registration.field,
+                                   units=current_actor().units)
         if suggestions:
             token = staging.stage(uploads, token)
             _own(token)
@@ -180,7 +181,7 @@ def new():
         suggested = _suggested_ids(form)
         link, dismiss, missing = _decisions(form, suggested)
         current = find_similar(ctx, registration.summary, id_numbers, field=registration.field,
-                               limit=20) if missing else []
+                               limit=20, units=current_actor().units) if missing else []
         # Show again what was suggested (or, if those are gone, what is suggested now).
         shown = [s for s in current if s["petition_id"] in suggested] or current[:5]
         if shown:
