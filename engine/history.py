@@ -96,6 +96,12 @@ def break_reason(reason: str | None) -> str:
         return "thiếu sự kiện (sự kiện bị xóa)"
     if reason.startswith("chain ends at"):
         return "chuỗi ngắn hơn số sự kiện đã ghi ở đầu chuỗi (sự kiện cuối bị xóa)"
+    if reason == "the last event's hash is not the chain's head":
+        return "mã băm của sự kiện cuối không khớp với đầu chuỗi (chuỗi bị tính lại)"
+    if reason == "events exist but the chain's head is missing":
+        return "có sự kiện nhưng mất đầu chuỗi (đầu chuỗi bị xóa)"
+    if reason.endswith("is out of order"):
+        return "sự kiện sai thứ tự"
     return reason
 
 

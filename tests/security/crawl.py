@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select, update
 
-from engine import petitions, users
+from engine import petitions, task_page, users
 from engine.demo import DEMO_PASSWORD, DEMO_UNIT, DEMO_USERS
 from engine.documents import store_for
 from engine.identity_match import Identity, IdentityMatcher
@@ -183,13 +183,8 @@ def _ready_tasks(ctx) -> list[HumanTask]:
 
 
 def _root(ctx, instance_id: int, roots: dict[int, int]) -> int:
-    """The registered case an instance belongs to (a called sub-process has a parent)."""
-    if instance_id in roots:
-        return roots[instance_id]
-    with ctx.uow(write=False) as uow:
-        parent = uow.session.scalar(select(ProcessInstance.parent_instance_id)
-                                    .where(ProcessInstance.id == instance_id))
-    roots[instance_id] = _root(ctx, parent, roots)
+    """The registered case an instance belongs to (a called process runs inside its instance)."""
+    assert instance_id in roots, f"a task of an unknown instance {instance_id}"
     return roots[instance_id]
 
 
@@ -201,13 +196,12 @@ def _assign(client, task_id: int, assignee: str, reason: str) -> None:
 
 
 def _form_data(ctx, task_id: int, spellings: list[str], presets: dict) -> dict:
-    from engine import task_page
     form = task_page.task_form(ctx, task_id) or {}
     data: dict = {}
     for number, spec in enumerate(form.get("fields", [])):
         name, ftype = spec["name"], spec["type"]
         canary = spellings[number % len(spellings)]
-        options = [o["value"] if isinstance(o, dict) else o for o in spec.get("options") or []]
+        options = _choices(spec)
         if name in presets and (not options or presets[name] in options or presets[name] == ""):
             data[name] = presets[name]
         elif options:
@@ -219,10 +213,16 @@ def _form_data(ctx, task_id: int, spellings: list[str], presets: dict) -> dict:
         elif ftype == "datetime":
             data[name] = "2026-11-23T09:00"
         elif ftype in ("integer", "number", "long", "decimal"):
-            data[name] = "1"
+            data[name] = str(spec.get("min") or 1)
+        elif ftype == "unit":
+            data[name] = DEMO_UNIT
         else:
             data[name] = f"Ghi chú về {canary}; liên hệ {spellings[-1]}"
     return data
+
+
+def _choices(spec: dict) -> list[str]:
+    return [c["value"] if isinstance(c, dict) else c for c in spec.get("choices") or []]
 
 
 def _draft(client, ctx, task_id: int, spellings: list[str]) -> None:
@@ -247,7 +247,8 @@ def _complete(client, ctx, task_id: int, spellings: list[str], presets: dict) ->
     page = client.get(f"/tasks/{task_id}")
     assert page.status_code == 200, (task_id, page.status_code)
     data = _form_data(ctx, task_id, spellings, presets)
-    for _attempt in range(3):
+    specs = {f["name"]: f for f in (task_page.task_form(ctx, task_id) or {}).get("fields", [])}
+    for attempt in range(4):
         response = client.post(f"/tasks/{task_id}/complete", data={
             **data, "csrf_token": csrf(page), "version": _version(page)})
         if response.status_code == 302:
@@ -256,7 +257,11 @@ def _complete(client, ctx, task_id: int, spellings: list[str], presets: dict) ->
         refused = set(_FIELD_ERROR.findall(text))
         assert response.status_code == 422 and refused, (task_id, response.status_code, text[:800])
         for name in refused:
-            data[name] = "SỐ-01" if data.get(name) != "SỐ-01" else "1"
+            options = _choices(specs.get(name, {}))
+            if options:  # a choice the process refuses here (a gateway condition): the next one
+                data[name] = options[(attempt + 1) % len(options)]
+            else:
+                data[name] = "SỐ-01" if data.get(name) != "SỐ-01" else "1"
     raise AssertionError(f"task {task_id}: form still refused: {refused}")
 
 
