@@ -288,6 +288,8 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
     # A deadline that passed but was not swept yet fires first: its breach is recorded, and an
     # interrupting one takes the task away (the completion is then refused below).
     timer_events, error, _ = timers.fire_due_in(uow, instance, workflow, now)
+    # A deadline's script that ran over its budget says so (not "no longer ready").
+    runtime.check_budget(ctx, uow, instance, workflow, actor.username, now)
     spiff_task = runtime.find_task(workflow, task.task_guid)
     if error is not None or spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng (đã hết hạn hoặc "

@@ -318,6 +318,12 @@ def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
     audit.append_instance_events(uow.session, instance, all_events, now)
 
 
+def check_budget(ctx, uow, instance: ProcessInstance, workflow: BpmnWorkflow, actor: str,
+                 now: datetime) -> None:
+    """Abort the step now (rollback, error recorded) if its scripts went over their budget."""
+    _abort_if_exceeded(ctx, uow, instance.id, budget_of(workflow), actor, now)
+
+
 def _abort_if_exceeded(ctx, uow, instance_id, budget: Budget | None, actor: str, now) -> None:
     if budget is not None and budget.exceeded:
         # A batch's shared budget cannot blame one instance: the sweep retries them one by one.

@@ -13,12 +13,16 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import (Conflict, DeploymentError, EngineError, Forbidden, FormInvalid,
                            InvalidInput, InvalidState, NotFound)
+from engine.script_budget import StepAborted
 
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR = [
     (NotFound, 404), (Forbidden, 403), (Conflict, 409), (InvalidState, 409),
-    (FormInvalid, 422), (DeploymentError, 422), (InvalidInput, 400), (EngineError, 400),
+    (FormInvalid, 422), (DeploymentError, 422), (InvalidInput, 400),
+    # A step the diagram's scripts could not finish (over budget, unsaveable): the case is now
+    # in error, recorded; retrying the same request cannot succeed.
+    (StepAborted, 409), (EngineError, 400),
 ]
 
 TITLES = {

@@ -280,15 +280,19 @@ class Ids:
             session = uow.session
             docs = session.execute(select(PetitionDocument.petition_id, PetitionDocument.id)).all()
             definitions = session.execute(select(ProcessDefinition.process_key,
-                                                 ProcessDefinition.version)).all()
+                                                 ProcessDefinition.version,
+                                                 ProcessDefinition.files)).all()
             return cls({
                 "petition_id": seeded.petition_ids,
                 "petition_doc": [(p, d) for p, d in docs],
                 "instance_id": list(session.scalars(select(ProcessInstance.id))),
                 "task_id": list(session.scalars(select(HumanTask.id))),
                 "notification_id": list(session.scalars(select(Notification.id))),
-                "key_version": [(k, v) for k, v in definitions],
-                "key": sorted({k for k, _v in definitions}),
+                "key_version": [(k, v) for k, v, _f in definitions],
+                "key_version_name": [(k, v, n) for k, v, files in definitions for n in files],
+                "key": sorted({k for k, _v, _f in definitions}),
+                # Package files, the same for everyone; the pages' links add the rest.
+                "filename": ["app.css", "petitions.css"],
                 "index": [0, 1],
                 "code": ["vi", "en"],
             })
@@ -341,6 +345,8 @@ def fill(rule, ids: Ids) -> list[dict] | None:
         return [{"petition_id": p, "doc_id": d} for p, d in ids.values["petition_doc"]]
     if args == {"key", "version"}:
         return [{"key": k, "version": v} for k, v in ids.values["key_version"]]
+    if args == {"key", "version", "name"}:
+        return [{"key": k, "version": v, "name": n} for k, v, n in ids.values["key_version_name"]]
     if args == {"instance_id", "index"}:
         return [{"instance_id": i, "index": n} for i in ids.values["instance_id"]
                 for n in ids.values["index"]]
@@ -380,6 +386,7 @@ class Crawler:
             for accept in ("text/html", "application/json"):
                 response = client.get(url, headers={"Accept": accept})
                 texts = decoded_texts(response)
+                response.close()  # a sent file stays open until closed
                 yield Page(username, url, accept, response.status_code, texts)
                 if accept == "text/html" and response.mimetype == "text/html":
                     for link in _LINK.findall(response.get_data(as_text=True)):
