@@ -101,7 +101,7 @@ def petition_file(ctx: "EngineContext", petition_id: int, actor: Actor, *,
             "revealed": sealed and revealed is not None,
             # Unsealing is audited by engine.petitions only for petitions sealed on the register.
             "can_unseal": petition.identity_sealed and hidden and
-            petitions.can_read_identity(actor, petition),
+            petitions.may_unseal(session, actor, petition),
             "data": _data_rows(data, labels, redactor, register, drop_sensitive=sealed),
             "timeline": _timeline(session, events, tasks, labels, names, redactor,
                                   drop_sensitive=sealed, hidden=hidden, texts=texts),
@@ -356,7 +356,7 @@ def _documents(session, petition: Petition, actor: Actor, names, *, sealed: bool
         PetitionDocument.petition_id == petition.id).order_by(PetitionDocument.id))
     # A denunciation letter identifies its author by content and handwriting: only identity
     # roles may open it (each opening audited), and its name is shown only once unsealed.
-    can_open = not sealed or petitions.can_read_identity(actor, petition)
+    can_open = not sealed or petitions.may_unseal(session, actor, petition)
     rows = list(rows)
     # File names are stored as redacted copies; a reader who may see the identity gets them as
     # the citizen named them.
@@ -410,13 +410,14 @@ def document(ctx: "EngineContext", petition_id: int, document_id: int, actor: Ac
             PetitionDocument.id == document_id,
             PetitionDocument.petition_id == petition_id)).first()
         sealed, instance_id = petition.identity_sealed, petition.instance_id
+        allowed = not sealed or petitions.may_unseal(uow.session, actor, petition)
     if row is None:
         raise NotFound(f"Không tìm thấy tài liệu #{document_id} của đơn #{petition_id}")
     result = {"id": row.id, "file_name": row.file_name, "stored_name": row.stored_name,
               "content_type": row.content_type, "size": row.size, "sha256": row.sha256}
     if not sealed:
         return result
-    if not petitions.can_read_identity(actor, petition):
+    if not allowed:
         raise Forbidden("Tài liệu của đơn tố cáo có thể làm lộ danh tính người tố cáo; vai trò "
                         "của bạn không được mở (Luật Tố cáo, Điều 8, 56)")
     with ctx.uow() as uow:

@@ -263,6 +263,33 @@ def can_read_identity(actor: Actor, petition: Petition | None = None) -> bool:
     return "supervisor" in actor.roles and petition.unit_code in actor.units
 
 
+# The classification step, where the officer must check the sender's name and address (LTC
+# Điều 24): its assignee may unseal while the step is open.
+CLASSIFY_STEPS = frozenset({"Task_classify"})
+
+
+def may_unseal(session, actor: Actor, petition: Petition) -> bool:
+    """``can_read_identity``, or the officer holding the open classification step of the case."""
+    if can_read_identity(actor, petition):
+        return True
+    if actor.is_admin or petition.instance_id is None:
+        return False
+    return session.scalar(select(HumanTask.id).where(
+        HumanTask.instance_id == petition.instance_id, HumanTask.status == "ready",
+        HumanTask.bpmn_id.in_(sorted(CLASSIFY_STEPS)),
+        HumanTask.assignee == actor.username).limit(1)) is not None
+
+
+def check_may_unseal(ctx: "EngineContext", petition_id: int, actor: Actor) -> Petition:
+    """The petition if ``actor`` may unseal it; NotFound for another unit, Forbidden otherwise."""
+    with ctx.uow(write=False) as uow:
+        petition = visible_petition(uow.session, petition_id, actor)
+        if petition.identity_sealed and not may_unseal(uow.session, actor, petition):
+            raise Forbidden("Bạn không được xem danh tính người tố cáo của đơn này "
+                            "(Luật Tố cáo, Điều 8, 47, 48)")
+        return petition
+
+
 def visible_petition(session, petition_id: int, actor: Actor) -> Petition:
     """The petition if ``actor``'s units own it; another unit's petition does not exist (404)."""
     petition = session.get(Petition, petition_id)
@@ -286,7 +313,7 @@ def senders(ctx: "EngineContext", petition_id: int, actor: Actor, *, reason: str
             return [_sender_dict(row) for row in rows]
         if reason is None:
             return [_masked(row, i) for i, row in enumerate(rows)]
-        if not can_read_identity(actor, petition):
+        if not may_unseal(uow.session, actor, petition):
             raise Forbidden("Bạn không được xem danh tính người tố cáo của đơn này "
                             "(Luật Tố cáo, Điều 8, 47, 48)")
         if len(reason.strip()) < 5:

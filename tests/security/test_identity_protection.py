@@ -186,6 +186,23 @@ def test_who_may_unseal(seeded):
     assert petition_file.petition_file(ctx, case["petition_id"], HANDLER)["identity_reads"] is None
 
 
+def test_the_classifying_officer_may_unseal_while_holding_that_step(seeded):
+    """LTC Điều 24: the officer classifying must check the name and address; only at that step."""
+    ctx = seeded
+    case = _register(ctx, "denunciation")
+    task = human_tasks.list_tasks(ctx, instance_id=case["instance_id"])[0]
+    with pytest.raises(Forbidden):  # not before taking the step
+        petitions.senders(ctx, case["petition_id"], HANDLER, reason="Kiểm tra họ tên, địa chỉ")
+    human_tasks.claim(ctx, task["id"], HANDLER)
+    assert petitions.senders(ctx, case["petition_id"], HANDLER,
+                             reason="Kiểm tra họ tên, địa chỉ")[0]["name"] == NAME
+    with pytest.raises(Forbidden):  # another officer of the unit: no
+        petitions.senders(ctx, case["petition_id"], HANDLER2, reason="Kiểm tra họ tên")
+    human_tasks.complete(ctx, task["id"], HANDLER, {**FACTS, "petition_type": "denunciation"})
+    with pytest.raises(Forbidden):  # the step is done
+        petitions.senders(ctx, case["petition_id"], HANDLER, reason="Kiểm tra họ tên, địa chỉ")
+
+
 def test_drafts_belong_to_the_officer_holding_the_task(seeded):
     ctx = seeded
     case = _register(ctx)
