@@ -153,3 +153,43 @@ def resolve_payloads(session, payloads: Iterable[Any], *, reveal: bool = False) 
     """The texts to show for every reference in ``payloads``: originals only when ``reveal``."""
     ids = [i for payload in payloads for i in references(payload)]
     return originals(session, ids) if reveal else redacted_copies(session, ids)
+
+
+def redact_legacy(ctx, batch: int = 200) -> int:
+    """Cut the senders out of texts written before write-time redaction existed (summaries,
+    locations, forwarders, file names, drafts); originals kept as for new letters. Run once by
+    ``petitions db upgrade`` when it finds identities left by an older version. Audit payloads
+    are immutable: pages still cut their texts (``engine.redaction``)."""
+    from engine.models import PetitionDocument, TaskDraft, HumanTask
+    from engine.text_search import fold
+    changed, last_id = 0, 0
+    while True:
+        with ctx.uow() as uow:
+            session = uow.session
+            rows = list(session.scalars(select(Petition).where(Petition.id > last_id)
+                                        .order_by(Petition.id).limit(batch)))
+            if not rows:
+                return changed
+            now = ctx.clock.now()
+            for petition in rows:
+                matcher = matcher_for(session, petition.id)
+                if not matcher:
+                    continue
+                summary, ref = protect(session, petition.id, "summary", petition.summary,
+                                       matcher, now, ref="summary")
+                if ref is not None:
+                    petition.summary, petition.search_text = summary, fold(summary)
+                    changed += 1
+                petition.location = matcher.redact(petition.location)
+                petition.forwarded_by = matcher.redact(petition.forwarded_by)
+                for doc in session.scalars(select(PetitionDocument).where(
+                        PetitionDocument.petition_id == petition.id)):
+                    doc.file_name, _ = protect(session, petition.id, "document", doc.file_name,
+                                               matcher, now, ref=f"doc:{doc.id}")
+                if petition.instance_id is not None:
+                    for draft in session.scalars(select(TaskDraft).join(
+                            HumanTask, HumanTask.id == TaskDraft.task_id).where(
+                            HumanTask.instance_id == petition.instance_id)):
+                        draft.data = matcher.redact_value(draft.data)
+            last_id = rows[-1].id
+            uow.commit()

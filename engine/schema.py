@@ -47,10 +47,14 @@ def encrypt_legacy_identities(url: str) -> int:
     from engine.identity_vault import load_keyring
     from engine.key_rotation import encrypt_legacy
     from engine.settings import Settings
+    from engine.petition_identity import redact_legacy
     engine = make_engine(url)
     try:
-        return encrypt_legacy(EngineContext(session_factory=make_session_factory(engine)),
-                              load=lambda: load_keyring(Settings.from_env()))
+        ctx = EngineContext(session_factory=make_session_factory(engine))
+        done = encrypt_legacy(ctx, load=lambda: load_keyring(Settings.from_env()))
+        if done:  # letters of a version without write-time redaction: cut their texts too
+            redact_legacy(ctx)
+        return done
     finally:
         engine.dispose()
 

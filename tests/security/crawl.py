@@ -19,14 +19,14 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from sqlalchemy import select, update
 
 from engine import petitions, task_page, users
 from engine.demo import DEMO_PASSWORD, DEMO_UNIT, DEMO_USERS
 from engine.documents import store_for
-from engine.identity_match import Identity, IdentityMatcher
+from engine.identity_match import Identity
 from engine.models import (HumanTask, Notification, PetitionDocument, ProcessDefinition,
                            ProcessInstance, Unit)
 from engine.petitions import Registration, Sender
@@ -71,10 +71,6 @@ PRESETS = {
     "sent_to_competent_body": "false", "already_transferred_or_guided": "false",
     "conditions_met": "true", "competent_body": "", "duplicate_of": "",
 }
-
-
-def spellings_matcher(*people: Identity) -> IdentityMatcher:
-    return IdentityMatcher(list(people))
 
 
 # ---- users and units ---------------------------------------------------------------------------
@@ -294,7 +290,7 @@ class Ids:
                 # Package files, the same for everyone; the pages' links add the rest.
                 "filename": ["app.css", "petitions.css"],
                 "index": [0, 1],
-                "code": ["vi", "en"],
+                "code": ["en", "vi"],  # ends in Vietnamese, the default
             })
 
 
@@ -334,6 +330,8 @@ def decoded_texts(response) -> list[str]:
 _LINK = re.compile(r'(?:href|src|action|data-[a-z-]+)="(/[^"#]*)"')
 # Never followed while crawling: it ends the session the crawl is using.
 _SKIP_PREFIXES = ("/logout",)
+# Links not followed: the language switch (its rule is requested anyway) repeats every page.
+_LINK_SKIP_PREFIXES = (*_SKIP_PREFIXES, "/lang/")
 
 
 def fill(rule, ids: Ids) -> list[dict] | None:
@@ -357,10 +355,10 @@ def fill(rule, ids: Ids) -> list[dict] | None:
 
 
 class Crawler:
-    """Visits, as one user, the filled GET rules and the links found, up to ``limit`` URLs."""
+    """Visits, as one user, every filled GET rule and then up to ``extra`` links found in pages."""
 
-    def __init__(self, app, ids: Ids, *, limit: int = 150, skip: dict[str, str] | None = None):
-        self.app, self.ids, self.limit, self.skip = app, ids, limit, skip or {}
+    def __init__(self, app, ids: Ids, *, extra: int = 60, skip: dict[str, str] | None = None):
+        self.app, self.ids, self.extra, self.skip = app, ids, extra, skip or {}
 
     def start_urls(self) -> list[str]:
         urls = []
@@ -377,8 +375,9 @@ class Crawler:
     def crawl(self, username: str | None):
         client = login_client(self.app, username)
         queue = [u for u in self.start_urls() if not u.startswith(_SKIP_PREFIXES)]
+        limit = len(set(queue)) + self.extra
         seen: set[str] = set()
-        while queue and len(seen) < self.limit:
+        while queue and len(seen) < limit:
             url = queue.pop(0)
             if url in seen:
                 continue
@@ -391,6 +390,5 @@ class Crawler:
                 if accept == "text/html" and response.mimetype == "text/html":
                     for link in _LINK.findall(response.get_data(as_text=True)):
                         link = html.unescape(link)
-                        if link not in seen and not link.startswith(_SKIP_PREFIXES) \
-                                and urlsplit(link).path != "/lang/en":
+                        if link not in seen and not link.startswith(_LINK_SKIP_PREFIXES):
                             queue.append(link)

@@ -203,7 +203,8 @@ def test_legacy_clear_rows_are_encrypted_after_upgrade(tmp_path):
                 "forwarder_kind, petition_type, field, summary, priority_markers, signers, "
                 "remote_area, identity_sealed, search_text, created_by, created_at) VALUES "
                 "(1, '2025-000001', 'AAAAA-BBBBB', '2025-05-01', 'direct', 'none', 'complaint', "
-                "'land_housing', 'x', '[]', 1, 0, 0, 'x', 'cu', '2025-05-01 00:00:00')")
+                "'land_housing', ?, '[]', 1, 0, 0, ?, 'cu', '2025-05-01 00:00:00')",
+                (f"Đơn của {NAME.upper()}", "don cua " + NAME))
     con.execute("INSERT INTO petition_senders (petition_id, position, name, id_number, phone, "
                 "is_representative) VALUES (1, 0, ?, ?, ?, 0)", (NAME, ID_NUMBER, PHONE))
     con.commit()
@@ -217,6 +218,15 @@ def test_legacy_clear_rows_are_encrypted_after_upgrade(tmp_path):
     assert identity_vault.decrypt(name, "petition_senders.name") == NAME
     assert id_hash == identity_vault.blind_index("id_number", ID_NUMBER)
     assert phone_hash == identity_vault.blind_index("phone", PHONE)
+    con = sqlite3.connect(tmp_path / "old.sqlite3")
+    summary, search_text = con.execute("SELECT summary, search_text FROM petitions").fetchone()
+    originals = con.execute("SELECT original FROM protected_texts").fetchall()
+    con.close()
+    # The old letter's texts are cut as a new letter's would be; the original kept encrypted.
+    assert summary == "Đơn của [thông tin được bảo mật]"
+    assert search_text == "don cua thong tin duoc bao mat"
+    assert identity_vault.decrypt(originals[0][0], "protected_texts.original") == \
+        f"Đơn của {NAME.upper()}"
     assert encrypt_legacy_identities(url) == 0  # idempotent
 
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, session, url_for)
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine import addresses, petitions, users
@@ -243,10 +244,13 @@ def _receipt_data(ctx, petition_id: int) -> dict[str, Any]:
 
 
 @bp.get("/receipt/<int:petition_id>")
-@roles_required(*ROLES)
+@login_required
 def receipt(petition_id: int):
     """The printable receipt handed to the citizen (Phiếu tiếp nhận)."""
     ctx = engine_ctx()
+    petitions.get_petition(ctx, petition_id, current_actor())  # another unit's: 404 before 403
+    if not current_user.has_any(*ROLES):
+        abort(403)
     data = _receipt_data(ctx, petition_id)
     return render_template("reception/receipt.html", options=forms.load_options(ctx),
                            vn_date=vn_date, **data)

@@ -9,10 +9,12 @@ from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from engine import case_export, dashboard as dashboard_q, history, petitions, reports, search
 from engine.report_xlsx import to_xlsx
 from engine.errors import InvalidInput
+from engine.models import ProcessInstance
 from engine.working_days import VN_TZ
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.supervision import bp
@@ -28,8 +30,18 @@ def supervisors_only():
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if not current_user.has_any(*SUPERVISING_ROLES):
+        instance_id = (request.view_args or {}).get("instance_id")
+        if instance_id is not None and not _case_visible(instance_id):
+            abort(404)  # another unit's case does not exist for this user, whatever the role
         abort(403)
     return None
+
+
+def _case_visible(instance_id: int) -> bool:
+    with engine_ctx().uow(write=False) as uow:
+        row = uow.session.execute(select(ProcessInstance.unit_code)
+                                  .where(ProcessInstance.id == instance_id)).first()
+    return row is not None and current_actor().sees_unit(row.unit_code)
 
 
 @bp.after_request
