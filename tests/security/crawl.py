@@ -387,6 +387,8 @@ class Crawler:
                 texts = decoded_texts(response)
                 response.close()  # a sent file stays open until closed
                 yield Page(username, url, accept, response.status_code, texts)
+                if response.mimetype not in ("text/html", "application/json"):
+                    break  # a file (CSS, .docx, .bpmn…) is the same whatever is accepted
                 if accept == "text/html" and response.mimetype == "text/html":
                     for link in _LINK.findall(response.get_data(as_text=True)):
                         link = html.unescape(link)

@@ -64,7 +64,7 @@ def test_no_page_shows_a_sealed_identity_except_the_heads_explicit_read(app):  #
     assert not denouncer.contains(after)
 
     ids = crawl.Ids.of(app, seeded)
-    crawler = crawl.Crawler(app, ids, extra=40, skip=NOT_FILLED)
+    crawler = crawl.Crawler(app, ids, extra=25, skip=NOT_FILLED)
     leaks: list[str] = []
     visited: dict[str | None, dict[str, int]] = {}
     users = [*crawl.OWN_USERS, *crawl.OTHER_USERS, crawl.PARENT_SUPERVISOR, None]

@@ -166,9 +166,13 @@ def test_rotation_round_trip_resumes_and_retires_the_old_keys(ctx, tmp_path):
 
     on_disk = identity_vault.read_key_file(tmp_path / "keys" / "identity.keys")
     assert list(on_disk.keys) == [grown.active_id] and list(on_disk.index_keys) == [grown.index_id]
-    assert key_rotation.usage(ctx) == {grown.active_id: {
-        f"petition_senders.{c}": 3 for c in ("name", "id_number", "phone", "ethnicity",
-                                             "address_detail")}}
+    usage = key_rotation.usage(ctx)
+    assert list(usage) == [grown.active_id]  # nothing left under the retired keys
+    assert {k: v for k, v in usage[grown.active_id].items() if k.startswith("petition_senders")} \
+        == {f"petition_senders.{c}": 3 for c in ("name", "id_number", "phone", "ethnicity",
+                                                 "address_detail")}
+    # Every encrypted column of the metadata is covered, the protected originals too.
+    assert "protected_texts.original" in usage[grown.active_id]
     assert petitions.senders(ctx, registered[0]["petition_id"], RECEPTION)[0]["name"] == NAME
     assert len(search.identity_matches(ctx, "id_number", ID_NUMBER)) == 3  # new index key
     identity_vault.install(Keyring(old.keys, old.index_keys))  # a copy of the old key alone

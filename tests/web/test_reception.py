@@ -295,4 +295,5 @@ def test_handling_officer_is_refused(client, login):
     page = client.get("/login", follow_redirects=True)
     assert client.post("/reception/new", data={"csrf_token": csrf(page)}).status_code == 403
     assert client.get("/reception/wards?province=1").status_code == 403
-    assert client.get("/reception/receipt/1").status_code == 403
+    # no petition #1: 404 before any role check, as for another unit's petition (issue 12)
+    assert client.get("/reception/receipt/1").status_code == 404
