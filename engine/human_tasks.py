@@ -153,14 +153,17 @@ def get_task(uow: "UnitOfWork", task_id: int) -> HumanTask:
     return task
 
 
-def _locked_ready_task(uow: "UnitOfWork", task_id: int) -> tuple[HumanTask, ProcessInstance]:
-    """Lock the instance, then read the task: another actor may have finished it meanwhile."""
+def _locked_ready_task(uow: "UnitOfWork", task_id: int,
+                       actor: Actor) -> tuple[HumanTask, ProcessInstance]:
+    """Lock the instance, then read the task: another actor may have finished it meanwhile.
+    Another unit's task is not found, whatever became of it (its state would leak)."""
     instance = runtime.lock_instance_of_task(uow, task_id)
     task = next((row for row in ready_rows(uow, instance.id, fresh=True) if row.id == task_id),
                 None)
     if task is None:  # no longer ready: read it to say what became of it
         task = uow.session.scalars(select(HumanTask).where(HumanTask.id == task_id)
                                    .execution_options(populate_existing=True)).one()
+    check_unit(task, actor)
     if task.status != "ready":
         who = f" bởi {task.completed_by}" if task.completed_by else ""
         raise Conflict(f"Công việc #{task_id} không còn chờ xử lý (đã {_STATUS_VI[task.status]}"
@@ -176,7 +179,7 @@ _STATUS_VI = {"ready": "sẵn sàng", "completed": "hoàn thành", "cancelled": 
 
 def check_unit(task: HumanTask, actor: Actor) -> None:
     """Another unit's task does not exist for this actor: NotFound, so existence does not leak."""
-    if not actor.is_admin and not actor.sees_unit(task.candidate_unit):
+    if not actor.sees_unit(task.candidate_unit):  # administrators too: their unit only
         raise NotFound(f"Không tìm thấy công việc #{task.id}")
 
 
@@ -198,7 +201,7 @@ def _record(uow, instance, task: HumanTask, event_type: str, actor: Actor, now, 
 def claim(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
     """Take a ready task from the role's queue."""
     with ctx.uow() as uow:
-        task, instance = _locked_ready_task(uow, task_id)
+        task, instance = _locked_ready_task(uow, task_id, actor)
         _check_role(task, actor)
         if task.assignee and task.assignee != actor.username:
             raise Conflict(f"Công việc #{task_id} đã được {task.assignee} nhận")
@@ -212,7 +215,8 @@ def claim(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
 def unclaim(ctx: "EngineContext", task_id: int, actor: Actor) -> dict:
     """Give a claimed task back to the queue."""
     with ctx.uow() as uow:
-        task, instance = _locked_ready_task(uow, task_id)
+        task, instance = _locked_ready_task(uow, task_id, actor)
+        check_unit(task, actor)
         if task.assignee != actor.username and not actor.is_admin:
             raise Forbidden(f"Chỉ người đang giữ công việc #{task_id} mới trả lại được")
         before, task.assignee = task.assignee, None
@@ -230,7 +234,7 @@ def assign(ctx: "EngineContext", task_id: int, assignee: str, actor: Actor, reas
     if not ({"head_of_unit", "administrator"} & actor.roles):
         raise Forbidden("Chỉ thủ trưởng đơn vị hoặc quản trị mới giao việc được")
     with ctx.uow() as uow:
-        task, instance = _locked_ready_task(uow, task_id)
+        task, instance = _locked_ready_task(uow, task_id, actor)
         check_unit(task, actor)
         if task.candidate_role and task.candidate_role not in assignee_roles:
             raise InvalidInput(f"'{assignee}' không có vai trò '{task.candidate_role}'")
@@ -275,7 +279,7 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
     """``complete`` inside the caller's unit of work."""
     if not isinstance(data, Mapping):
         raise InvalidInput("Dữ liệu hoàn thành phải là một đối tượng JSON")
-    task, instance = _locked_ready_task(uow, task_id)
+    task, instance = _locked_ready_task(uow, task_id, actor)
     _check_role(task, actor)
     if task.assignee and task.assignee != actor.username and not actor.is_admin:
         raise Forbidden(f"Công việc #{task_id} đang do {task.assignee} xử lý")
@@ -360,6 +364,7 @@ def save_draft(ctx: "EngineContext", task_id: int, actor: Actor, data: Mapping[s
         raise InvalidInput("Bản nháp không hợp lệ hoặc quá lớn")
     with ctx.uow() as uow:
         task = get_task(uow, task_id)
+        check_unit(task, actor)
         if task.status != "ready":
             raise Conflict(f"Công việc #{task_id} không còn chờ xử lý; bản nháp không được lưu")
         _check_role(task, actor)
