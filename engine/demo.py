@@ -39,3 +39,41 @@ def seed_demo_users(ctx: "EngineContext") -> list[str]:
             set_password(ctx, username, DEMO_PASSWORD, actor="demo-seed", password_hash=shared_hash)
             created.append(username)
     return created
+
+
+# Demo letters (fictitious people) so a first start shows the inbox, the petition file and the
+# supervisors' pages at work; registered through the real command, as the reception desk would.
+DEMO_LETTERS = [
+    ("complaint", "land_housing", "Khiếu nại Quyết định thu hồi đất số 120/QĐ-UBND vì bồi thường "
+     "thấp hơn giá thị trường", "Trần Thị Demo", "001199000001", "0900000001"),
+    ("denunciation", "corruption", "Tố cáo cán bộ địa chính xã nhận tiền để xác nhận hồ sơ đất",
+     "Lê Văn Mẫu", "001199000002", "0900000002"),
+    ("recommendation", "policy", "Kiến nghị sửa chữa cầu tràn thôn Đông trước mùa mưa",
+     "Phạm Thị Thử", "001199000003", "0900000003"),
+    ("feedback", "other", "Phản ánh đèn chiếu sáng đường liên thôn bị hỏng nhiều ngày",
+     "Hoàng Văn Ví Dụ", "001199000004", "0900000004"),
+]
+
+
+def seed_demo_cases(ctx: "EngineContext") -> list[str]:
+    """Register the demo letters once, when the register is empty; returns their numbers."""
+    from datetime import timedelta
+
+    from engine import petitions
+    from engine.models import Petition
+    from engine.petitions import Registration, Sender
+    from engine.users import actor_for
+    from engine.working_days import VN_TZ
+    with ctx.uow(write=False) as uow:
+        if uow.session.scalar(select(Petition.id).limit(1)) is not None:
+            return []
+    desk = actor_for(ctx, "tiepdan")
+    today = ctx.clock.now().astimezone(VN_TZ).date()
+    numbers = []
+    for i, (kind, field, summary, name, id_number, phone) in enumerate(DEMO_LETTERS):
+        result = petitions.register(ctx, desk, Registration(
+            received_on=today - timedelta(days=len(DEMO_LETTERS) - i), channel="direct",
+            petition_type=kind, field=field, summary=summary,
+            senders=[Sender(name=name, id_number=id_number, phone=phone)]))
+        numbers.append(result["number"])
+    return numbers

@@ -236,9 +236,11 @@ def users_set_password(name, password, actor):
 @cli.command("demo-seed")
 @json_option
 def demo_seed():
-    """Tạo tài khoản mẫu (mỗi vai trò một người) nếu chưa có."""
-    from engine.demo import seed_demo_users
-    return {"created": seed_demo_users(_ctx())}
+    """Tạo tài khoản mẫu (mỗi vai trò một người) và vài đơn mẫu nếu chưa có."""
+    from engine.demo import seed_demo_cases, seed_demo_users
+    ctx = _ctx()
+    created = seed_demo_users(ctx)
+    return {"created": created, "letters": seed_demo_cases(ctx)}
 
 
 @timers_group.command("sweep")

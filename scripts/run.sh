@@ -4,6 +4,7 @@
 # its scheduler and the timer sweep, and the web app on http://127.0.0.1:${PORT:-8000}.
 # Demo users and the petition processes are deployed. Ctrl-C stops everything.
 set -euo pipefail
+umask 077  # data, keys, sockets: private to this account (docs/security.md)
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_venv ""

@@ -127,3 +127,20 @@ def test_cli_fire_due_reports_an_instance_that_cannot_fire(run, ctx):
     assert f"#{first}" in result.stderr and "JSONDecodeError" in result.stderr
     assert "Traceback" not in result.output
     assert as_json(run("instance", str(second), "--json"))["status"] == "completed"
+
+
+def test_demo_seed_makes_users_and_letters_once(run, ctx):
+    from tests.bpmn.harness import deploy_processes
+    run("db", "upgrade")
+    deploy_processes(ctx)
+    first = as_json(run("demo-seed", "--json"))
+    assert "tiepdan" in first["created"] and len(first["letters"]) == 4
+    assert as_json(run("demo-seed", "--json")) == {"created": [], "letters": []}
+    from engine.models import Petition
+    with ctx.uow(write=False) as uow:
+        rows = uow.session.query(Petition.petition_type, Petition.identity_sealed,
+                                 Petition.unit_code).order_by(Petition.id).all()
+    assert [tuple(r) for r in rows] == [("complaint", False, "ubnd-xa-demo"),
+                                        ("denunciation", True, "ubnd-xa-demo"),
+                                        ("recommendation", False, "ubnd-xa-demo"),
+                                        ("feedback", False, "ubnd-xa-demo")]
