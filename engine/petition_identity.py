@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from sqlalchemy import select
 
 from engine.identity_match import Identity, IdentityMatcher
-from engine.models import Petition, PetitionSender, ProtectedText
+from engine.models import (HumanTask, Petition, PetitionDocument, PetitionSender, ProtectedText,
+                           TaskDraft)
+from engine.text_search import fold
 
 if TYPE_CHECKING:
     from engine.human_tasks import Actor
@@ -111,20 +113,20 @@ class PetitionDataGuard:
         return matcher_for(uow.session, petition.id).redact_value(dict(data))
 
 
-def originals(session, ids: Iterable[int]) -> dict[int, str]:
+def _texts(session, column, ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted({i for i in ids if isinstance(i, int)})
     if not wanted:
         return {}
-    return dict(session.execute(select(ProtectedText.id, ProtectedText.original)
+    return dict(session.execute(select(ProtectedText.id, column)
                                 .where(ProtectedText.id.in_(wanted))).all())
+
+
+def originals(session, ids: Iterable[int]) -> dict[int, str]:
+    return _texts(session, ProtectedText.original, ids)
 
 
 def redacted_copies(session, ids: Iterable[int]) -> dict[int, str]:
-    wanted = sorted({i for i in ids if isinstance(i, int)})
-    if not wanted:
-        return {}
-    return dict(session.execute(select(ProtectedText.id, ProtectedText.redacted)
-                                .where(ProtectedText.id.in_(wanted))).all())
+    return _texts(session, ProtectedText.redacted, ids)
 
 
 def references(value: Any) -> list[int]:
@@ -160,8 +162,6 @@ def redact_legacy(ctx, batch: int = 200) -> int:
     locations, forwarders, file names, drafts); originals kept as for new letters. Run once by
     ``petitions db upgrade`` when it finds identities left by an older version. Audit payloads
     are immutable: pages still cut their texts (``engine.redaction``)."""
-    from engine.models import PetitionDocument, TaskDraft, HumanTask
-    from engine.text_search import fold
     changed, last_id = 0, 0
     while True:
         with ctx.uow() as uow:
