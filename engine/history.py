@@ -23,7 +23,7 @@ from engine.errors import NotFound
 from engine.models import (AuditEvent, HumanTask, Petition, PetitionSender, ProcessDefinition,
                            ProcessInstance, User)
 from engine.petition_labels import (EVENT_LABELS, INTERNAL, STATUS_LABELS, SYSTEM_ACTORS,
-                                    TASK_STATES, TYPE_LABELS, Labels, vn_time)
+                                    TASK_STATES, TYPE_LABELS, Labels, grant_detail, vn_time)
 from engine.redaction import SENSITIVE, Redactor
 from engine.working_days import VN_TZ
 
@@ -348,6 +348,8 @@ def _describe(loaded: _Loaded, kind: str, p: dict) -> tuple[str, list[dict]]:
         return f"{p.get('message')} (bước {p.get('bpmn_id') or '?'})", []
     if kind == "identity_unsealed":
         return f"lý do: {p.get('reason', '')}", []
+    if kind in ("identity_granted", "identity_grant_revoked"):
+        return grant_detail(p), []
     if kind == "timer_fired":
         return f"«{p.get('bpmn_id') or ''}»", []
     return "", []

@@ -324,6 +324,9 @@ class Petition(Base):
     remote_area: Mapped[bool] = mapped_column(Boolean, default=False)
     identity_sealed: Mapped[bool] = mapped_column(Boolean, default=False)
     unit_code: Mapped[str | None] = mapped_column(String(100))
+    # Who resolves a denunciation and so may read its denouncer: the owning unit's head, or the
+    # unit above when the head is the one denounced (LTC Điều 12–13). None: the owning unit.
+    resolver_unit_code: Mapped[str | None] = mapped_column(String(100))
     search_text: Mapped[str] = mapped_column(Text)  # diacritic-free, for duplicate detection
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -471,3 +474,39 @@ class ProtectedText(Base):
     redacted: Mapped[str] = mapped_column(Text)
     original: Mapped[str] = mapped_column(EncryptedText("protected_texts.original"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HeadDelegation(Base):
+    """An acting head for a recorded period: during it the acting user holds the head's rights in
+    the unit, the identity right included (issue 12 §3)."""
+
+    __tablename__ = "head_delegations"
+    __table_args__ = (Index("ix_head_delegations_acting", "acting_username", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(100))
+    head_username: Mapped[str] = mapped_column(String(200))
+    acting_username: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdentityGrant(Base):
+    """The resolver lets one person read a case's sealed identity, with a reason, until a date."""
+
+    __tablename__ = "identity_grants"
+    __table_args__ = (Index("ix_identity_grants_petition_grantee", "petition_id", "grantee"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"))
+    grantee: Mapped[str] = mapped_column(String(200))
+    granted_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)              # the redacted copy
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(200))

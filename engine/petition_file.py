@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, or_, select
 
-from engine import audit, petitions, runtime
+from engine import audit, identity_rights, petitions, runtime
 from engine import petition_identity as protected_identity
 from engine.access import unit_condition
 from engine.audit import PendingEvent
@@ -29,7 +29,7 @@ from engine.models import (AuditEvent, Escalation, HumanTask, Petition, Petition
                            ProtectedText, Timer, User)
 from engine.petition_labels import (EVENT_LABELS, EXTRA_LABELS, INTERNAL, REMINDER_KINDS,
                                     STATUS_LABELS, SYSTEM_ACTORS, TASK_STATES, TYPE_LABELS, Labels,
-                                    field_in, vn_time)
+                                    field_in, grant_detail, vn_time)
 from engine.redaction import SENSITIVE, Redactor
 from engine.roles import ROLES
 from engine.serialization import to_jsonable
@@ -94,21 +94,25 @@ def petition_file(ctx: "EngineContext", petition_id: int, actor: Actor, *,
                          "tracking_code": petition.tracking_code, "sealed": sealed,
                          "type": petition.petition_type,
                          "type_label": labels.choice("petition_type", petition.petition_type),
-                         "instance_id": petition.instance_id},
+                         "instance_id": petition.instance_id, "unit_code": petition.unit_code},
             "register": register,
             "status": _status(instance),
             "senders": _masked(shown) if hidden else shown,
             "revealed": sealed and revealed is not None,
             # Unsealing is audited by engine.petitions only for petitions sealed on the register.
             "can_unseal": petition.identity_sealed and hidden and
-            petitions.may_unseal(session, actor, petition),
+            identity_rights.may_unseal(session, actor, petition, now),
             "data": _data_rows(data, labels, redactor, register, drop_sensitive=sealed),
             "timeline": _timeline(session, events, tasks, labels, names, redactor,
                                   drop_sensitive=sealed, hidden=hidden, texts=texts),
             "identity_reads": _identity_reads(events, names, texts)
-            if sealed and petitions.can_read_identity(actor, petition) else None,
+            if sealed and identity_rights.can_read_identity(actor, petition) else None,
+            # The resolver lets others read the identity, case by case (issue 12 §3).
+            "grants": identity_rights.grants(session, petition.id, now)
+            if petition.identity_sealed and identity_rights.is_resolver(actor, petition) else None,
             "tasks": [_task_row(t, names, now) for t in tasks if t.status == "ready"],
-            "documents": _documents(session, petition, actor, names, sealed=sealed, hidden=hidden),
+            "documents": _documents(session, petition, actor, names, now, sealed=sealed,
+                                    hidden=hidden),
             "links": _links(session, petition.id, labels),
             "escalations": [_escalation_row(e, names) for e in escalations],
             "audit": audit.verify(session, instance.id).to_dict() if instance else None,
@@ -279,6 +283,8 @@ def _describe(kind: str, p: dict, step: str, labels: Labels, names, timer_names,
         return f"lý do: {p.get('reason', '')}", []
     if kind == "identity_unsealed":
         return f"lý do: {p.get('reason', '')}", []
+    if kind in ("identity_granted", "identity_grant_revoked"):
+        return grant_detail(p), []
     if kind == "instance_started":
         return f"quy trình {p.get('process_key')}, phiên bản {p.get('version')}", []
     if kind == "petition_registered":
@@ -350,13 +356,13 @@ def _task_row(task: HumanTask, names, now: datetime) -> dict:
             "due_state": due_state(task.due_at, now), "created_at": vn_time(task.created_at)}
 
 
-def _documents(session, petition: Petition, actor: Actor, names, *, sealed: bool,
-               hidden: bool) -> list[dict]:
+def _documents(session, petition: Petition, actor: Actor, names, now: datetime, *, sealed: bool,
+                hidden: bool) -> list[dict]:
     rows = session.scalars(select(PetitionDocument).where(
         PetitionDocument.petition_id == petition.id).order_by(PetitionDocument.id))
     # A denunciation letter identifies its author by content and handwriting: only identity
     # roles may open it (each opening audited), and its name is shown only once unsealed.
-    can_open = not sealed or petitions.may_unseal(session, actor, petition)
+    can_open = not sealed or identity_rights.may_unseal(session, actor, petition, now)
     rows = list(rows)
     # File names are stored as redacted copies; a reader who may see the identity gets them as
     # the citizen named them.
@@ -410,7 +416,8 @@ def document(ctx: "EngineContext", petition_id: int, document_id: int, actor: Ac
             PetitionDocument.id == document_id,
             PetitionDocument.petition_id == petition_id)).first()
         sealed, instance_id = petition.identity_sealed, petition.instance_id
-        allowed = not sealed or petitions.may_unseal(uow.session, actor, petition)
+        allowed = not sealed or identity_rights.may_unseal(uow.session, actor, petition,
+                                                           ctx.clock.now())
     if row is None:
         raise NotFound(f"Không tìm thấy tài liệu #{document_id} của đơn #{petition_id}")
     result = {"id": row.id, "file_name": row.file_name, "stored_name": row.stored_name,

@@ -93,6 +93,9 @@ class PetitionDataGuard:
             # Classified as a denunciation: sealing decides from now on who may read the
             # originals (LTC Điều 8.3, 56.2); the redacted copies were made at registration.
             petition.identity_sealed = True
+        if kept.get("accused_is_head") is True and petition.resolver_unit_code is None:
+            from engine.identity_rights import set_resolver_above
+            set_resolver_above(session, petition)  # the unit above resolves (LTC Điều 12–13)
         return kept, audited
 
     def protect_text(self, uow, instance_id: int, kind: str, text: str,

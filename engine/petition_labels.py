@@ -28,8 +28,18 @@ EVENT_LABELS = {
     "instance_resumed": "Tiếp tục giải quyết", "instance_terminated": "Chấm dứt",
     "instance_retried": "Chạy lại bước bị lỗi", "instance_error": "Lỗi quy trình",
     "petition_registered": "Vào sổ đơn", "identity_unsealed": "Xem danh tính người tố cáo",
+    "identity_granted": "Cho phép xem danh tính",
+    "identity_grant_revoked": "Thu hồi quyền xem danh tính",
     "sealed_document_opened": "Mở tài liệu của đơn tố cáo",
 }
+def grant_detail(payload: dict) -> str:
+    """One line for a grant of the identity right, or its revocation."""
+    until = payload.get("expires_at")
+    until = f" đến hết {vn_time(datetime.fromisoformat(until)):%d/%m/%Y}" if until else ""
+    reason = f"; lý do: {payload['reason']}" if payload.get("reason") else ""
+    return f"cán bộ {payload.get('grantee', '')}{until}{reason}"
+
+
 # Values no form declares: the intake decision table's routes (named like its flows).
 VALUE_LABELS = {"route": {
     "accept": "Thụ lý", "guide": "Hướng dẫn", "split": "Tách đơn", "store": "Lưu đơn",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from sqlalchemy import select
 
-from engine import addresses, audit, instances, runtime
+from engine import addresses, audit, identity_rights, instances, runtime
 from engine import petition_identity as protected_identity
 from engine.audit import PendingEvent
 from engine.access import unit_condition
@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 INTAKE_KEY = "petition_intake"
 REGISTER_TASK = "Task_register"
 TYPES = ("complaint", "denunciation", "recommendation", "feedback", "mixed")
-# Who may read a sealed denouncer identity (with a reason, audited): the competent resolver (the
-# head of the owning unit) and supervisors of that unit. Handling officers, verifiers, publication
-# officers and administrators never do (LTC Điều 8, 31, 47–48, 56.2; issue 12 §3).
-IDENTITY_ROLES = frozenset({"head_of_unit", "supervisor"})
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
 _PHONE = re.compile(r"^(\+84|0)\d{8,10}$")
@@ -250,41 +246,12 @@ def _record_links(session, petition_id: int, reg: Registration, actor: Actor, no
                                  decided_by=username, decided_at=now))
 
 
-def can_read_identity(actor: Actor, petition: Petition | None = None) -> bool:
-    """May ``actor`` unseal ``petition``'s senders (with a reason)? The head of the owning unit
-    (the resolver) and supervisors over it; administrators never: they run the system, not cases.
-    Without a petition: whether the actor's roles could ever allow it."""
-    if actor.is_admin or not (IDENTITY_ROLES & actor.roles):
-        return False
-    if petition is None:
-        return True
-    if "head_of_unit" in actor.roles and actor.unit and actor.unit == petition.unit_code:
-        return True
-    return "supervisor" in actor.roles and petition.unit_code in actor.units
-
-
-# The classification step, where the officer must check the sender's name and address (LTC
-# Điều 24): its assignee may unseal while the step is open.
-CLASSIFY_STEPS = frozenset({"Task_classify"})
-
-
-def may_unseal(session, actor: Actor, petition: Petition) -> bool:
-    """``can_read_identity``, or the officer holding the open classification step of the case."""
-    if can_read_identity(actor, petition):
-        return True
-    if actor.is_admin or petition.instance_id is None:
-        return False
-    return session.scalar(select(HumanTask.id).where(
-        HumanTask.instance_id == petition.instance_id, HumanTask.status == "ready",
-        HumanTask.bpmn_id.in_(sorted(CLASSIFY_STEPS)),
-        HumanTask.assignee == actor.username).limit(1)) is not None
-
-
 def check_may_unseal(ctx: "EngineContext", petition_id: int, actor: Actor) -> Petition:
     """The petition if ``actor`` may unseal it; NotFound for another unit, Forbidden otherwise."""
     with ctx.uow(write=False) as uow:
         petition = visible_petition(uow.session, petition_id, actor)
-        if petition.identity_sealed and not may_unseal(uow.session, actor, petition):
+        if petition.identity_sealed and not identity_rights.may_unseal(
+                uow.session, actor, petition, ctx.clock.now()):
             raise Forbidden("Bạn không được xem danh tính người tố cáo của đơn này "
                             "(Luật Tố cáo, Điều 8, 47, 48)")
         return petition
@@ -293,7 +260,8 @@ def check_may_unseal(ctx: "EngineContext", petition_id: int, actor: Actor) -> Pe
 def visible_petition(session, petition_id: int, actor: Actor) -> Petition:
     """The petition if ``actor``'s units own it; another unit's petition does not exist (404)."""
     petition = session.get(Petition, petition_id)
-    if petition is None or not actor.sees_unit(petition.unit_code):
+    if petition is None or not (actor.sees_unit(petition.unit_code)
+                                or identity_rights.sees_as_resolver(actor, petition)):
         raise NotFound(f"Không tìm thấy đơn #{petition_id}")
     return petition
 
@@ -313,7 +281,7 @@ def senders(ctx: "EngineContext", petition_id: int, actor: Actor, *, reason: str
             return [_sender_dict(row) for row in rows]
         if reason is None:
             return [_masked(row, i) for i, row in enumerate(rows)]
-        if not may_unseal(uow.session, actor, petition):
+        if not identity_rights.may_unseal(uow.session, actor, petition, ctx.clock.now()):
             raise Forbidden("Bạn không được xem danh tính người tố cáo của đơn này "
                             "(Luật Tố cáo, Điều 8, 47, 48)")
         if len(reason.strip()) < 5:

@@ -15,6 +15,7 @@ from engine import audit, logins
 from engine.audit import PendingEvent
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.human_tasks import Actor
+from engine.identity_rights import is_acting_head
 from engine.models import Unit, User, UserRole
 from engine.roles import ROLES
 from engine.text_search import fold
@@ -149,6 +150,8 @@ def actor_for(ctx: "EngineContext", username: str) -> Actor:
         roles = frozenset(uow.session.scalars(select(UserRole.role)
                                               .where(UserRole.user_id == user.id)))
         unit = uow.session.get(Unit, user.unit_id).code if user.unit_id else None
+        if is_acting_head(uow.session, user.username, unit, ctx.clock.now()):
+            roles |= {"head_of_unit"}  # an acting head, for the recorded period (issue 12 §3)
         supervised = _units_below(uow.session, user.unit_id) \
             if user.unit_id and "supervisor" in roles else frozenset()
         return Actor(username=user.username, roles=roles, unit=unit, supervised=supervised)

@@ -233,6 +233,27 @@ def users_set_password(name, password, actor):
     return {"username": name, "password": "đã cập nhật"}
 
 
+@users_group.command("delegate")
+@click.argument("acting")
+@click.option("--by", "head", required=True, help="Thủ trưởng giao quyền (tên đăng nhập).")
+@click.option("--from", "starts", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              help="Ngày bắt đầu (YYYY-MM-DD, giờ Việt Nam).")
+@click.option("--to", "ends", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              help="Ngày kết thúc, hết ngày (YYYY-MM-DD).")
+@click.option("--reason", required=True, help="Căn cứ giao quyền (số quyết định...).")
+@json_option
+def users_delegate(acting, head, starts, ends, reason):
+    """Ghi nhận người được giao quyền thủ trưởng đơn vị trong một thời gian."""
+    from datetime import time, timedelta
+    from engine.identity_rights import delegate
+    from engine.working_days import VN_TZ
+    ctx = _ctx()
+    start = datetime.combine(starts.date(), time(0, 0), VN_TZ).astimezone(timezone.utc)
+    end = (datetime.combine(ends.date(), time(0, 0), VN_TZ) + timedelta(days=1)) \
+        .astimezone(timezone.utc)
+    return delegate(ctx, acting, users.actor_for(ctx, head), start, end, reason)
+
+
 @cli.command("demo-seed")
 @json_option
 def demo_seed():

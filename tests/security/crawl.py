@@ -27,8 +27,8 @@ from engine import petitions, task_page, users
 from engine.demo import DEMO_PASSWORD, DEMO_UNIT, DEMO_USERS
 from engine.documents import store_for
 from engine.identity_match import Identity
-from engine.models import (HumanTask, Notification, PetitionDocument, ProcessDefinition,
-                           ProcessInstance, Unit)
+from engine.models import (HumanTask, IdentityGrant, Notification, PetitionDocument,
+                           ProcessDefinition, ProcessInstance, Unit)
 from engine.petitions import Registration, Sender
 from tests.web.conftest import csrf
 
@@ -275,12 +275,14 @@ class Ids:
         with ctx.uow(write=False) as uow:
             session = uow.session
             docs = session.execute(select(PetitionDocument.petition_id, PetitionDocument.id)).all()
+            grants = session.execute(select(IdentityGrant.petition_id, IdentityGrant.id)).all()
             definitions = session.execute(select(ProcessDefinition.process_key,
                                                  ProcessDefinition.version,
                                                  ProcessDefinition.files)).all()
             return cls({
                 "petition_id": seeded.petition_ids,
                 "petition_doc": [(p, d) for p, d in docs],
+                "petition_grant": [(p, g) for p, g in grants],
                 "instance_id": list(session.scalars(select(ProcessInstance.id))),
                 "task_id": list(session.scalars(select(HumanTask.id))),
                 "notification_id": list(session.scalars(select(Notification.id))),
@@ -345,6 +347,9 @@ def fill(rule, ids: Ids) -> list[dict] | None:
         return [{"key": k, "version": v} for k, v in ids.values["key_version"]]
     if args == {"key", "version", "name"}:
         return [{"key": k, "version": v, "name": n} for k, v, n in ids.values["key_version_name"]]
+    if args == {"petition_id", "grant_id"}:  # a grant of the identity right (1 when none yet)
+        return [{"petition_id": p, "grant_id": g} for p, g in ids.values.get("petition_grant")
+                or [(p, 1) for p in ids.values["petition_id"]]]
     if args == {"instance_id", "index"}:
         return [{"instance_id": i, "index": n} for i in ids.values["instance_id"]
                 for n in ids.values["index"]]

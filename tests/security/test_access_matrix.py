@@ -90,6 +90,7 @@ POST_RULES = {
     "petitions.identity": "case", "supervision.unseal": "case", "tasks.claim": "case",
     "tasks.unclaim": "case", "tasks.complete": "case", "tasks.draft": "case",
     "tasks.assign": "case", "notifications.mark_read": "case",
+    "petitions.grant_identity": "case", "petitions.revoke_identity_grant": "case",
 }
 
 

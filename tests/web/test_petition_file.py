@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -237,3 +237,28 @@ def test_unknown_petition_and_login_required(app, engine_ctx):
     assert app.test_client().get("/petitions/").status_code == 302
     client = _client_for(app, "xuly")
     assert client.get("/petitions/4242").status_code == 404
+
+
+def test_the_head_grants_an_officer_the_identity_right_from_the_page(app, engine_ctx, tmp_path):
+    result = _denunciation(engine_ctx, tmp_path)
+    url = f"/petitions/{result['petition_id']}"
+    officer = _client_for(app, "xuly2")
+    page = officer.get(url)
+    assert "Cho phép xem danh tính" not in _text(page)  # only the resolver sees the grant form
+    assert officer.post(f"{url}/identity", data={"reason": REASON,
+                                                 "csrf_token": csrf(page)}).status_code == 403
+    head = _client_for(app, "truongdonvi")
+    page = head.get(url)
+    assert "Cho phép xem danh tính" in _text(page) and 'value="xuly2"' in _text(page)
+    until = (engine_ctx.clock.now() + timedelta(days=2)).date().isoformat()
+    bad = head.post(f"{url}/identity/grants", data={"grantee": "xuly2", "reason": "x",
+                                                    "until": until, "csrf_token": csrf(page)})
+    assert bad.status_code == 400  # a reason is required; nothing granted
+    granted = head.post(f"{url}/identity/grants", data={
+        "grantee": "xuly2", "reason": "Soạn thông báo thụ lý", "until": until,
+        "csrf_token": csrf(page)})
+    assert granted.status_code == 303
+    assert "Còn hiệu lực" in _text(head.get(url))
+    page = officer.get(url)
+    shown = officer.post(f"{url}/identity", data={"reason": REASON, "csrf_token": csrf(page)})
+    assert shown.status_code == 200 and DENOUNCER in _text(shown)

@@ -90,6 +90,9 @@ CLASSIFY_FORM = [
     _bool("crime_signs", "Nội dung đơn có dấu hiệu tội phạm"),
     _bool("party_member", "Phản ánh, tố cáo đảng viên vi phạm quy định của Đảng"),
     _bool("concrete_content", "Nội dung rõ ràng, chỉ rõ người vi phạm, có tài liệu, chứng cứ cụ thể"),
+    # Optional: the head of the unit above resolves, and alone may read the denouncer's identity.
+    Field("accused_is_head", "boolean", "Người bị tố cáo là người đứng đầu cơ quan, đơn vị (cấp "
+          "trên trực tiếp giải quyết, Luật Tố cáo Điều 12, 13)"),
     _string("competent_body", "Cơ quan có thẩm quyền giải quyết"),
     _string("duplicate_of", "Số đơn/hồ sơ đã xử lý trước (nếu trùng)"),
     _text("proposal_note", "Ý kiến đề xuất xử lý (Phiếu đề xuất, Mẫu 01 TT 05/2021)"),

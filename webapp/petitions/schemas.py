@@ -30,3 +30,14 @@ class UnsealForm(Schema):
         unknown = EXCLUDE
 
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class GrantForm(Schema):
+    """The resolver lets one officer of the unit read a sealed identity until a day (Vietnam)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    grantee = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+    until = fields.Date(required=True)

@@ -1,20 +1,22 @@
 """Routes of the petitions blueprint. Every page here carries personal data: never cached."""
 from __future__ import annotations
 
+from datetime import datetime, time, timezone
 from pathlib import Path
 
-from flask import current_app, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
 
+from engine import identity_rights, inbox, petitions
 from engine import petition_file as files
-from engine import petitions
+from engine.working_days import VN_TZ
 from engine.documents import store_for
 from engine.errors import InvalidInput, NotFound
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.petitions import bp
-from webapp.petitions.schemas import PetitionFilters, UnsealForm
+from webapp.petitions.schemas import GrantForm, PetitionFilters, UnsealForm
 
 # The task page belongs to the tasks blueprint; linked only once that blueprint is registered.
 TASK_ENDPOINT = "tasks.task"
@@ -64,7 +66,16 @@ def index():
 def show(petition_id: int):
     """The petition's file; a sealed denouncer identity stays masked."""
     file = files.petition_file(engine_ctx(), petition_id, current_actor())
-    return render_template("petitions/show.html", file=file)
+    return render_template("petitions/show.html", file=file, grantees=_grantees(file))
+
+
+def _grantees(file: dict) -> list[dict]:
+    """Who the resolver may grant the identity right to: the other people of the unit."""
+    if file.get("grants") is None:
+        return []
+    unit = file["petition"]["unit_code"]
+    return [u for u in inbox.eligible_assignees(engine_ctx(), None, unit)
+            if u["username"] != current_actor().username]
 
 
 @bp.post("/<int:petition_id>/identity")
@@ -77,7 +88,31 @@ def identity(petition_id: int):
     if not petition.identity_sealed:
         return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
     file = files.petition_file(engine_ctx(), petition_id, current_actor(), reason=form["reason"])
-    return render_template("petitions/show.html", file=file)
+    return render_template("petitions/show.html", file=file, grantees=_grantees(file))
+
+
+@bp.post("/<int:petition_id>/identity/grants")
+@login_required
+def grant_identity(petition_id: int):
+    """The resolver lets an officer of the unit read this case's identity until a day (audited)."""
+    petitions.get_petition(engine_ctx(), petition_id, current_actor())  # 404 before the form's 400
+    form = _load(GrantForm(), request.form)
+    # The right lasts to the end of the chosen day, Vietnam time.
+    until = datetime.combine(form["until"], time(23, 59, 59), VN_TZ).astimezone(timezone.utc)
+    identity_rights.grant(engine_ctx(), petition_id, form["grantee"], current_actor(),
+                          form["reason"], until)
+    flash(_("Đã cho phép xem danh tính người tố cáo đến hết ngày %(day)s.",
+            day=form["until"].strftime("%d/%m/%Y")), "success")
+    return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
+
+
+@bp.post("/<int:petition_id>/identity/grants/<int:grant_id>/revoke")
+@login_required
+def revoke_identity_grant(petition_id: int, grant_id: int):
+    """End a grant before its day."""
+    identity_rights.revoke_grant(engine_ctx(), petition_id, grant_id, current_actor())
+    flash(_("Đã thu hồi quyền xem danh tính."), "success")
+    return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
 
 
 @bp.get("/<int:petition_id>/documents/<int:doc_id>")

@@ -11,7 +11,8 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from engine import case_export, dashboard as dashboard_q, history, petitions, reports, search
+from engine import case_export, history, identity_rights, petitions, reports, search
+from engine import dashboard as dashboard_q
 from engine.report_xlsx import to_xlsx
 from engine.errors import InvalidInput
 from engine.models import ProcessInstance
@@ -123,7 +124,7 @@ def _history_page(instance_id: int, *, revealed: list[dict] | None = None):
         "supervision/history.html", data=data, query=query, senders=senders or [],
         revealed=revealed is not None, markers=markers,
         can_unseal=bool(petition and petition["sealed"] and revealed is None
-                        and petitions.can_read_identity(
+                        and identity_rights.can_read_identity(
                             current_actor(), petitions.get_petition(engine_ctx(), petition["id"],
                                                                     current_actor()))),
         filtered=any(query[k] for k in ("type", "actor", "date_from", "date_to")))
