@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from engine.models import HumanTask, ProcessInstance
 
 PROTECTED = "$protected"
+INTAKE_PROCESS = "petition_intake"  # engine.petitions.INTAKE_KEY (not imported: it imports us)
 FREE_TEXT_TYPES = frozenset({"string", "text"})
 
 
@@ -81,7 +82,10 @@ class PetitionDataGuard:
     def __call__(self, uow, instance: "ProcessInstance", task: "HumanTask", data: Mapping[str, Any],
                  form: dict | None, actor: "Actor", now: datetime) -> tuple[dict, dict]:
         session = uow.session
-        petition = petition_of_instance(session, instance.id)
+        # Letters run in the intake process (the kinds are its call activities): any other
+        # process has no petition, and its completions pay no lookup on the hot path.
+        petition = petition_of_instance(session, instance.id) \
+            if instance.process_key == INTAKE_PROCESS else None
         if petition is None:
             return dict(data), dict(data)
         fields = (form or {}).get("fields") or []
