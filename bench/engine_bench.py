@@ -54,14 +54,17 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Column, Integer, MetaData, Table, Text, create_engine, text
 
 import engine
-from engine import deployment, human_tasks, instances
+from engine.accounts.actor import Actor
 from engine.context import EngineContext
-from engine.database import make_engine, make_session_factory
-from engine.human_tasks import Actor
-from engine.models import ProcessInstance
-from engine.schema import upgrade
-from engine.scripting import build_script_engine
-from engine.serialization import dump_state, load_state
+from engine.definitions import deployment
+from engine.persistence.database import make_engine
+from engine.persistence.models import ProcessInstance
+from engine.persistence.serialization import dump_state, load_state
+from engine.running import instances
+from engine.scripting.sandbox import build_script_engine
+from engine.work import human_tasks
+from petitions.upgrade import upgrade
+from petitions.wiring import context_for
 
 DIAGRAM = Path(__file__).resolve().parent.parent / "tests/fixtures/engine/review_loop.bpmn"
 PROCESS = "review_loop"
@@ -176,7 +179,7 @@ def pg_url() -> str:
 
 
 def make_ctx(url: str) -> EngineContext:
-    return EngineContext(session_factory=make_session_factory(make_engine(url)))
+    return context_for(url)
 
 
 def dispose(ctx: EngineContext) -> None:

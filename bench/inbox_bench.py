@@ -1,11 +1,11 @@
-"""Inbox benchmark: every view of ``engine.inbox`` on 100,000 open tasks in PostgreSQL.
+"""Inbox benchmark: every view of ``petitions.tasks.inbox`` on 100,000 open tasks in PostgreSQL.
 
 Run from the repository root: ``python -m bench.inbox_bench [--tasks 100000] [--runs 20]``.
 One JSON document goes to stdout, progress to stderr.
 
 A throwaway schema ``bench_inbox_<random>`` on the test server (``BENCH_POSTGRES_URL``, else
 ``TEST_POSTGRES_URL``, else ``postgresql+psycopg://postgres@127.0.0.1:5432/test``) is migrated to
-head with ``engine.schema.upgrade`` and dropped at the end, also on error. Rows are inserted in
+head with ``petitions.upgrade.upgrade`` and dropped at the end, also on error. Rows are inserted in
 bulk with SQLAlchemy Core (not through the engine, for setup speed), then ``VACUUM ANALYZE`` (``--no-vacuum``: ``ANALYZE`` only, see ``populate``):
 
 - 20 units, 500 officers (roles spread like the lanes), one definition;
@@ -17,7 +17,7 @@ bulk with SQLAlchemy Core (not through the engine, for setup speed), then ``VACU
 - 20,000 completed tasks, 3,000 of them by the measured officer ("done").
 
 For each view, page 1 and page 50 (clamped to the last page when the view is shorter): ``runs``
-timed calls of ``engine.inbox.list_view`` (count query + page query + due badges, i.e. what the
+timed calls of ``petitions.tasks.inbox.list_view`` (count query + page query + due badges, i.e. what the
 web page pays) after 2 warm-ups; median and p95 in ms. Also timed: ``view_counts`` (the tabs) and
 two filtered queue pages (free text, petition type). ``plans`` gives, for the unit queue and the
 due-soon page queries, the top node of ``EXPLAIN (ANALYZE, FORMAT JSON)`` and every index used.
@@ -38,14 +38,15 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, insert, text
 
-from engine import inbox
+from engine.accounts.actor import Actor
+from engine.accounts.models import Unit, User, UserRole
 from engine.context import EngineContext
-from engine.database import make_engine, make_session_factory
-from engine.human_tasks import Actor
-from engine.models import (HumanTask, Petition, ProcessDefinition, ProcessInstance, Unit, User,
-                           UserRole)
-from engine.schema import upgrade
+from engine.persistence.database import make_engine, make_session_factory
+from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.text_search import fold
+from petitions.persistence.models import Petition
+from petitions.tasks import inbox
+from petitions.upgrade import upgrade
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)     # Monday 08:00 in Hà Nội

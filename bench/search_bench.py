@@ -1,4 +1,4 @@
-"""Search benchmark: the supervisors' search (engine/search.py) over a million petitions.
+"""Search benchmark: the supervisors' search (petitions/supervision/search.py) over a million petitions.
 
 Run from the repository root: ``python -m bench.search_bench [--rows 1000000] [--repeat 25]
 [--keep]``. One JSON document goes to stdout, progress to stderr.
@@ -13,7 +13,7 @@ few suspended, terminated, in error; 10 % escalated once); one open step for eac
 (70 % assigned to one of 300 officers, due dates of which about a fifth have passed) and one
 completed step for half of the instances.
 
-Each query kind is a real ``engine.search.search`` call (page query, capped count, open steps of
+Each query kind is a real ``petitions.supervision.search.search`` call (page query, capped count, open steps of
 the page, labels), with different parameters on each run (random tracking codes, units,
 officers, months, words), after one discarded warm-up; median and p95 in milliseconds. The
 target is a median under 200 ms for the common filters and the first page. The schema is dropped
@@ -33,11 +33,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, text
 
-from engine import search
 from engine.context import EngineContext
-from engine.database import make_engine, make_session_factory
-from engine.schema import upgrade
+from engine.persistence.database import make_engine, make_session_factory
 from engine.text_search import fold
+from petitions.supervision import search
+from petitions.upgrade import upgrade
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_MS = 200.0

@@ -4,7 +4,7 @@ Run from the repository root: ``python -m bench.timer_bench [--quick] [--cases s
 burst] [--workers 1,2] [--profile]``. One JSON document goes to stdout, progress to stderr.
 
 Each case runs on a fresh throwaway PostgreSQL schema (``bench_timers_<random>``, migrated with
-``engine.schema.upgrade``, dropped at the end even on error) and a flushed throwaway Redis
+``petitions.upgrade.upgrade``, dropped at the end even on error) and a flushed throwaway Redis
 (``workers.embedded_redis``, unix socket), with 1 and with 2 ``petitions worker`` processes
 (``SWEEP_INTERVAL_S=2``): each is an RQ SimpleWorker with its scheduler plus the sweep thread, as
 in production. Timers come from ``tests/fixtures/engine/timer_once.bpmn`` (start → timer catch on
@@ -138,7 +138,7 @@ def throwaway_schema(admin):
         url = with_search_path(pg_base(), schema)
         migrated = subprocess.run(
             [sys.executable, "-c",
-             "import sys; from engine.schema import upgrade; upgrade(sys.argv[1])", url],
+             "import sys; from petitions.persistence.schema import upgrade; upgrade(sys.argv[1])", url],
             cwd=REPO, capture_output=True, text=True)
         if migrated.returncode != 0:
             raise RuntimeError(f"migration failed: {migrated.stderr.strip()[-1500:]}")
@@ -152,14 +152,12 @@ def throwaway_schema(admin):
 
 
 def make_ctx(url: str, redis_url: str | None):
-    from engine.context import EngineContext
-    from engine.database import make_engine, make_session_factory
     from engine.ports import NoScheduler
+    from petitions.wiring import context_for
     from workers.redis_connection import connect
     from workers.scheduler import RQTimerScheduler
     scheduler = RQTimerScheduler(connect(redis_url)) if redis_url else NoScheduler()
-    return EngineContext(session_factory=make_session_factory(make_engine(url)),
-                         scheduler=scheduler)
+    return context_for(url, scheduler=scheduler)
 
 
 def close_ctx(ctx) -> None:
@@ -175,7 +173,7 @@ def create_instances(ctx, dues: list[str], batch: int = BATCH) -> None:
     """One engine start per due time, ``batch`` starts per unit of work (``start_in``) when the
     engine offers it, else one ``instances.start`` each. Wake-ups are scheduled after each
     commit, as in production."""
-    from engine import instances
+    from engine.running import instances
     start_in = getattr(instances, "start_in", None)
     if start_in is None:
         for due in dues:
@@ -378,9 +376,10 @@ def pending_count(admin_conn, schema: str) -> int:
 
 def run_case(name: str, kind: str, count: int, window_s: float, workers: int, *, admin,
              redis_conn, redis_url: str, tmp: Path, estimator: Estimator, quick: bool) -> dict:
-    from engine import deployment
-    from workers.scheduler import QUEUE_NAME
     from rq import Queue, Worker
+
+    from engine.definitions import deployment
+    from workers.scheduler import QUEUE_NAME
     redis_conn.flushall()
     label = f"{name} × {workers} worker(s)"
     with throwaway_schema(admin) as (schema, url):
@@ -569,7 +568,7 @@ def worker_logging(folder: Path):
 
 def timed_fires(ctx, instance_ids: list[int],
                 profiler: cProfile.Profile | None = None) -> list[float]:
-    from engine.timers import fire_instance_timers
+    from engine.work.timers import fire_instance_timers
     times = []
     for instance_id in instance_ids:
         now = datetime.now(UTC)
@@ -585,11 +584,12 @@ def timed_fires(ctx, instance_ids: list[int],
 @contextmanager
 def instrumented(ctx):
     """Time the steps of the real firing code in this process by wrapping the functions it calls
-    (``runtime.lock_instances/load_workflow/advance/save``, ``timers._read_pending`` and
+    (``locks.lock_instances``, ``loading.load_workflow``, ``stepping.advance``, ``saving.save``,
+    ``timer_mirror.read_pending`` and
     ``UnitOfWork.commit``); restored on exit. Whatever the engine's firing code becomes, these
     are the steps it is built from."""
-    from engine import runtime, timers
-    from engine.unit_of_work import UnitOfWork
+    from engine.persistence.unit_of_work import UnitOfWork
+    from engine.running import loading, locks, saving, stepping, timer_mirror
     spent: dict[str, float] = {}
     restore = []
 
@@ -605,11 +605,11 @@ def instrumented(ctx):
         setattr(owner, name, timed)
         restore.append((owner, name, None if instance else original))
 
-    wrap(runtime, "lock_instances", "lock_instance")
-    wrap(timers, "_read_pending", "read_pending")
-    wrap(runtime, "load_workflow", "load_workflow")
-    wrap(runtime, "advance", "advance")
-    wrap(runtime, "save", "save")
+    wrap(locks, "lock_instances", "lock_instance")
+    wrap(timer_mirror, "read_pending", "read_pending")
+    wrap(loading, "load_workflow", "load_workflow")
+    wrap(stepping, "advance", "advance")
+    wrap(saving, "save", "save")
     wrap(UnitOfWork, "commit", "commit")
     try:
         yield spent
@@ -661,6 +661,7 @@ def rq_worker_noop_jobs(ctx, redis_conn, timer_ids: list[int], tmp: Path) -> dic
     the worker's logging) in this process, so RQ's own per-job Redis bookkeeping counts too.
     Wall and CPU ms per job (one job now stands for every timer due in its second)."""
     from rq import Queue, SimpleWorker
+
     from workers.context import set_worker_context
     from workers.scheduler import FIRE_DUE_TIMERS_AT
     queue = Queue("bench-noop", connection=redis_conn)
@@ -686,10 +687,11 @@ def run_profile(count: int, *, admin, redis_conn, redis_url: str, tmp: Path) -> 
     the phases of one sweep-path fire; one fire as is and in three what-if variants
     (``compare_variants``); one RQ ``fire_timer`` job (and the same job again once fired: a no-op);
     a sweep round firing ``count`` timers; an empty sweep round. cProfile tops go to stderr."""
-    from engine import deployment
-    from engine.models import Timer
-    from engine.timers import fire_due_timers, next_due
     from sqlalchemy import select
+
+    from engine.definitions import deployment
+    from engine.persistence.models import Timer
+    from engine.work.timers import fire_due_timers, next_due
     from workers.context import set_worker_context
     from workers.jobs import fire_timer
     from workers.mailer import FileSender
@@ -819,8 +821,10 @@ def main(argv: list[str] | None = None) -> int:
         report["skipped"] = reason
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 1
-    from workers import embedded_redis
     import redis
+
+    from workers import embedded_redis
+
     # SIGTERM unwinds like Ctrl-C, so workers are killed and schemas dropped on the way out
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     began = time.perf_counter()

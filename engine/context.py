@@ -4,29 +4,26 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from engine.models import CalendarOverride
-from engine.ports import Clock, NoScheduler, SystemClock, TaskDataGuard, TimerScheduler
-from engine.script_budget import DEFAULT_CPU_BUDGET_S
-from engine.script_helpers import calendar_helpers
-from engine.scripting import build_script_engine
-from engine.serialization import BoundedCache
-from engine.unit_of_work import UnitOfWork
+from engine.accounts.roles import KERNEL_ROLES
+from engine.events import EventBus
+from engine.persistence.models import CalendarOverride
+from engine.persistence.serialization import BoundedCache
+from engine.persistence.unit_of_work import UnitOfWork
+from engine.ports import (Clock, NoScheduler, PassThroughGuard, SystemClock, TaskDataGuard,
+                          TimerScheduler)
+from engine.scripting.budget import DEFAULT_CPU_BUDGET_S
+from engine.scripting.helpers import calendar_helpers
+from engine.scripting.sandbox import build_script_engine
 from engine.working_days import WorkingDayCalendar
 
 # Calendar overrides change a few times a year; re-reading them once a minute keeps every process
 # of a deployment in step without a query per workflow step.
 CALENDAR_TTL_S = 60.0
-
-
-def _petition_guard() -> TaskDataGuard:
-    # The petition domain's guard is the default until the kernel/domain split (issue 13) wires
-    # it at start-up; imported here, not at module level, so the kernel does not depend on it.
-    from engine.petition_identity import PetitionDataGuard
-    return PetitionDataGuard()
 
 
 @dataclass
@@ -37,7 +34,11 @@ class EngineContext:
     specs: BoundedCache = field(default_factory=BoundedCache)        # definition id → spec
     definitions: BoundedCache = field(default_factory=BoundedCache)  # id → DefinitionView
     script_cpu_budget_s: float = DEFAULT_CPU_BUDGET_S                # per unit of work
-    data_guard: TaskDataGuard = field(default_factory=_petition_guard)
+    # What an application plugs in at start-up: what enters the workflow of a completed
+    # form, who reacts to what happened, and the role codes lanes and accounts may use.
+    data_guard: TaskDataGuard = field(default_factory=PassThroughGuard)
+    events: EventBus = field(default_factory=EventBus)
+    roles: Mapping[str, str] = field(default_factory=lambda: dict(KERNEL_ROLES))
     _calendar: WorkingDayCalendar | None = None
     _calendar_loaded_at: float = 0.0
     _script_engine: object = None

@@ -41,7 +41,7 @@ class NoScheduler:
 class TaskDataGuard(Protocol):
     """Decides what of a completed form enters the workflow data and the audit payload.
 
-    A domain whose forms may quote protected people (the petition domain: denouncers) returns
+    A domain whose forms may quote protected people (whistle-blowers, say) returns
     redacted copies for the workflow and references for the audit; the kernel stores what it gets.
     """
 

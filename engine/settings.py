@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 
 def _default_data_dir() -> Path:
@@ -12,6 +13,11 @@ def _default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
+    # What an application names for itself (its Settings subclass): the SQLite file's name
+    # and the tag written in signed audit checkpoints.
+    default_database_file: ClassVar[str] = "engine.sqlite3"
+    checkpoint_format: ClassVar[str] = "audit-checkpoint/1"
+
     data_dir: Path = field(default_factory=_default_data_dir)
     database_url: str = ""
     redis_url: str = ""
@@ -27,12 +33,12 @@ class Settings:
     sweep_interval_s: float = 2.0
     script_cpu_budget_s: float = 3.0   # CPU seconds the scripts of one unit of work may use
     memory_limit_mb: int = 1024        # address-space limit of web and worker processes; 0 = off
-    # Identity encryption keys (engine/identity_vault.py, docs/security-keys.md): from the
+    # Identity encryption keys (the application's vault, docs/security-keys.md): from the
     # environment ('id:base64,…', the last one is active) or else from the key file.
     identity_keys: str = ""
     identity_index_keys: str = ""
     identity_key_file: Path | None = None
-    # Audit checkpoints (engine/audit_checkpoints.py): the Ed25519 signing key from the
+    # Audit checkpoints (engine/audit/checkpoints.py): the Ed25519 signing key from the
     # environment (base64 of 32 raw bytes) or else the key file; both dirs outside the database.
     audit_signing_key: str = ""
     audit_signing_key_file: Path | None = None
@@ -46,7 +52,7 @@ class Settings:
         data_dir = Path(env.get("PETITIONS_DATA_DIR", "var")).resolve()
         return cls(
             data_dir=data_dir,
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'petitions.sqlite3'}",
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / cls.default_database_file}",
             redis_url=env.get("REDIS_URL", ""),
             secret_key=env.get("SECRET_KEY", ""),
             processes_dir=Path(env.get("PETITIONS_PROCESSES_DIR",

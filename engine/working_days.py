@@ -1,4 +1,4 @@
-"""Vietnamese working-day calendar for petition deadlines.
+"""Vietnamese working-day calendar for deadlines.
 
 Rest days are Saturday and Sunday plus the public holidays of Bộ luật Lao động 2019
 Điều 112 (1/1, Tết, Giỗ Tổ Hùng Vương 10/3 âm lịch, 30/4, 1/5, 2/9 and one adjacent

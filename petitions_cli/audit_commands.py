@@ -5,9 +5,9 @@ import json
 
 import click
 
-from engine.audit_checkpoints import make_checkpoint
-from engine.audit_verification import KIND_LABELS, verify_all
-from engine.settings import Settings
+from engine.audit.checkpoints import make_checkpoint
+from engine.audit.verification import KIND_LABELS, verify_all
+from petitions.settings import Settings
 from petitions_cli.output import json_option, open_context
 
 

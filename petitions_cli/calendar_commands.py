@@ -5,7 +5,7 @@ from datetime import date
 
 import click
 
-from engine.calendar_overrides import set_override
+from engine.work.calendar_overrides import set_override
 from petitions_cli.output import json_option, open_context
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from engine import identity_vault, key_rotation
+from petitions.persistence import key_rotation, vault as identity_vault
 from petitions_cli.output import json_option, open_context
 
 

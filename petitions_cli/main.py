@@ -5,13 +5,16 @@ from datetime import date, datetime, timezone
 
 import click
 
-from engine import deployment, human_tasks, instances, timers, users
-from engine.database import private_umask
-from engine.settings import Settings
+from engine.accounts import users
+from engine.definitions import deployment
+from engine.persistence.database import private_umask
+from engine.running import instances
+from engine.work import human_tasks, timers
+from petitions.settings import Settings
 from petitions_cli import worker_commands
 from petitions_cli.audit_commands import audit_group
-from petitions_cli.key_commands import keys
 from petitions_cli.calendar_commands import calendar
+from petitions_cli.key_commands import keys
 from petitions_cli.output import emit, fail, json_option, open_context, parse_json_object
 
 
@@ -35,7 +38,8 @@ def db():
 @json_option
 def db_upgrade():
     """Tạo/cập nhật lược đồ cơ sở dữ liệu (Alembic)."""
-    from engine.schema import current, upgrade
+    from petitions.persistence.schema import current
+    from petitions.upgrade import upgrade
     url = Settings.from_env().database_url
     upgrade(url)
     return {"database": url.split("@")[-1], "revision": current(url)}
@@ -245,7 +249,8 @@ def users_set_password(name, password, actor):
 def users_delegate(acting, head, starts, ends, reason):
     """Ghi nhận người được giao quyền thủ trưởng đơn vị trong một thời gian."""
     from datetime import time, timedelta
-    from engine.identity_rights import delegate
+
+    from engine.accounts.delegations import delegate
     from engine.working_days import VN_TZ
     ctx = _ctx()
     start = datetime.combine(starts.date(), time(0, 0), VN_TZ).astimezone(timezone.utc)
@@ -258,7 +263,7 @@ def users_delegate(acting, head, starts, ends, reason):
 @json_option
 def demo_seed():
     """Tạo tài khoản mẫu (mỗi vai trò một người) và vài đơn mẫu nếu chưa có."""
-    from engine.demo import seed_demo_cases, seed_demo_users
+    from petitions.demo import seed_demo_cases, seed_demo_users
     ctx = _ctx()
     created = seed_demo_users(ctx)
     return {"created": created, "letters": seed_demo_cases(ctx)}
@@ -270,6 +275,7 @@ def demo_seed():
 def timers_sweep(interval):
     """Quét định kỳ và kích hoạt hẹn giờ đến hạn (chạy đến khi bị dừng)."""
     import logging
+
     from workers.sweeper import run_sweeper
     logging.basicConfig(level=logging.INFO, format="%(asctime)s sweeper %(message)s")
     run_sweeper(_ctx(), interval)

@@ -9,9 +9,9 @@ import sys
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from engine.bootstrap import build_context
 from engine.errors import EngineError
-from engine.settings import Settings
+from petitions.settings import Settings
+from petitions.wiring import build_context
 
 
 def open_context():

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from engine import deadlines, notifications
-from engine.settings import Settings
+from engine.work import deadlines
+from petitions.notifications import service as notifications
+from petitions.settings import Settings
 from petitions_cli.output import json_option, open_context
 
 

@@ -9,11 +9,11 @@ import os
 
 import pytest
 
-# Weak, fast argon2 parameters for the hundreds of hashes the tests make (engine/users.py).
+# Weak, fast argon2 parameters for the hundreds of hashes the tests make (engine/accounts/users.py).
 os.environ.setdefault("PETITIONS_INSECURE_FAST_HASHING", "1")
 
-from tests.support import (FakeClock, FakeScheduler, PostgresSchema, SqliteTemplate,
-                           make_context, postgres_available)
+from tests.support import (FakeClock, FakeScheduler, PostgresSchema, SqliteTemplate, make_context,
+                           postgres_available)
 
 _PG_REASON: list[str] = []
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from engine import identity_vault
+from engine.accounts.actor import Actor
 from engine.context import EngineContext
-from engine.database import make_engine, make_session_factory
-from engine.human_tasks import Actor
-from engine.schema import upgrade
+from petitions.persistence import vault as identity_vault
+from petitions.upgrade import upgrade
+from petitions.wiring import context_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -107,8 +107,7 @@ class SqliteTemplate:
 def make_context(url: str, clock=None, scheduler=None) -> EngineContext:
     if identity_vault.active() is None:  # senders' identities are encrypted: a throwaway key
         identity_vault.install(identity_vault.Keyring.generate())
-    return EngineContext(session_factory=make_session_factory(make_engine(url)),
-                         clock=clock or FakeClock(), scheduler=scheduler or FakeScheduler())
+    return context_for(url, clock=clock or FakeClock(), scheduler=scheduler or FakeScheduler())
 
 
 def actor(name: str, *roles: str, unit: str | None = None) -> Actor:

@@ -16,11 +16,11 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from engine import access
-from engine.bootstrap import build_context
-from engine.database import private_umask
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance
-from engine.settings import Settings
+from engine.accounts import access
+from engine.persistence.database import private_umask
+from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
+from petitions.settings import Settings
+from petitions.wiring import build_context
 from webapp import errors, idempotency, security
 from webapp.extensions import babel, csrf, limiter, login_manager
 

@@ -6,9 +6,9 @@ from functools import wraps
 from flask import abort, current_app
 from flask_login import UserMixin, current_user
 
+from engine.accounts.actor import Actor
 from engine.context import EngineContext
-from engine.human_tasks import Actor
-from engine.roles import ROLES
+from petitions.roles import ROLES
 
 
 def engine_ctx() -> EngineContext:

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import (Conflict, DeploymentError, EngineError, Forbidden, FormInvalid,
                            InvalidInput, InvalidState, NotFound)
-from engine.script_budget import StepAborted
+from engine.scripting.budget import StepAborted
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.models import SubmissionKey
+from engine.accounts.models import SubmissionKey
 from webapp.engine_access import engine_ctx
 
 FIELD = "submission_key"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import threading
 
-from engine.bootstrap import build_context
 from engine.context import EngineContext
-from engine.settings import Settings
+from petitions.settings import Settings
+from petitions.wiring import build_context
 
 _lock = threading.Lock()
 _context: EngineContext | None = None

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from engine.models import Timer
-from engine.timers import fire_due_timers, fire_instance_timers
+from engine.persistence.models import Timer
+from engine.work.timers import fire_due_timers, fire_instance_timers
 from workers.context import worker_context
 from workers.sweeper import log_failed_timers, sweep_once
 

@@ -1,6 +1,6 @@
 """Sending the email outbox: SMTP in production, a folder of .eml files (default) or the console.
 
-Failed sends are retried with backoff (engine.notifications.backoff) and, after
+Failed sends are retried with backoff (petitions.notifications.service.backoff) and, after
 MAX_EMAIL_ATTEMPTS, end in status ``failed`` — listed by ``petitions mail list --status failed``,
 never dropped silently. Delivery is at-least-once: a crash between sending and committing resends.
 """
@@ -17,9 +17,9 @@ from typing import Protocol
 from sqlalchemy import select
 
 from engine.context import EngineContext
-from engine.models import OutboundEmail
-from engine.notifications import MAX_EMAIL_ATTEMPTS, backoff
-from engine.settings import Settings
+from petitions.notifications.service import MAX_EMAIL_ATTEMPTS, backoff
+from petitions.persistence.models import OutboundEmail
+from petitions.settings import Settings
 
 log = logging.getLogger(__name__)
 

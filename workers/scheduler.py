@@ -35,7 +35,7 @@ SKIP_MARGIN_S = 5.0
 
 def due_second(due_at: datetime) -> int:
     """RQ truncates scheduled times to whole seconds and can fire up to 1 s early: round up."""
-    if due_at.tzinfo is None:  # naive means UTC here (engine.database); .timestamp() reads local
+    if due_at.tzinfo is None:  # naive means UTC here (engine.persistence.database); .timestamp() reads local
         due_at = due_at.replace(tzinfo=timezone.utc)
     return math.ceil(due_at.timestamp())
 

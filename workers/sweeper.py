@@ -12,11 +12,11 @@ import logging
 import threading
 from datetime import datetime, timezone
 
-from engine.audit_verification import AuditSchedule
+from engine.audit.verification import AuditSchedule
 from engine.context import EngineContext
-from engine.deadlines import check_deadlines
-from engine.settings import Settings
-from engine.timers import fire_due_timers, next_due
+from engine.work.deadlines import check_deadlines
+from engine.work.timers import fire_due_timers, next_due
+from petitions.settings import Settings
 from workers.mailer import EmailSender, deliver_pending
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ MAX_FAILED_ROUND_WAIT_S = 60.0
 
 def log_failed_timers(fired: dict) -> None:
     """An instance whose timers cannot fire is reported at each attempt; the attempts back off
-    (engine.timers) and stop with the instance in error."""
+    (engine.work.timers) and stop with the instance in error."""
     for failure in fired["failed"]:
         outcome = "instance put in error" if failure.get("stopped") else "retried after a back-off"
         log.error("timers of instance %s could not fire (%s): %s",

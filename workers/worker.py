@@ -15,9 +15,9 @@ import threading
 import redis
 from rq import Queue, SimpleWorker
 
-from engine.bootstrap import build_context
-from engine.database import private_umask
-from engine.settings import Settings
+from engine.persistence.database import private_umask
+from petitions.settings import Settings
+from petitions.wiring import build_context
 from workers.context import set_worker_context
 from workers.mailer import sender_from_settings
 from workers.redis_connection import connect

@@ -24,8 +24,7 @@ from engine.definitions.forms import (CHOICE_TAG, FIELD_TAG, FORM_TAG, PETITIONS
                                       find_form_element, parse_form)
 from engine.definitions.safe_xml import parse_xml
 from engine.errors import DeploymentError, ScriptRejected
-from engine.roles import ROLES
-from engine.scripting import check_source
+from engine.scripting.sandbox import check_source
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -46,7 +45,7 @@ EVAL_TAGS = frozenset({
     _B + "messagePath", _S + "messagePayload", _S + "payloadExpression", _S + "expression",
 })
 HUMAN_TASKS = frozenset({_B + "userTask", _B + "manualTask"})
-# Relative names such as "complaint/complaint.bpmn" (a deployed folder); no "..", no absolute paths.
+# Relative names such as "intake/intake.bpmn" (a deployed folder); no "..", no absolute paths.
 _SAFE_NAME = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*/)*[\w\-. ]+\.(?:bpmn|dmn)$")
 _DMN_QUESTION = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")  # as DMNEngine.evaluate
 
@@ -241,7 +240,8 @@ def _check_all_code(tree: etree._ElementTree, name: str) -> None:
                 _check_code(text, "eval", element, name, f"biểu thức DMN {parent}")
 
 
-def _lane_roles(trees: Mapping[str, etree._ElementTree]) -> dict[str, str]:
+def _lane_roles(trees: Mapping[str, etree._ElementTree],
+               known: Mapping[str, str]) -> dict[str, str]:
     roles: dict[str, str] = {}
     for name, tree in trees.items():
         ids = {el.get("id"): el for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
@@ -254,9 +254,9 @@ def _lane_roles(trees: Mapping[str, etree._ElementTree]) -> dict[str, str]:
                             "nhưng không có petitions:role", name, lane)
             if role is None:
                 continue
-            if role not in ROLES:
+            if role not in known:
                 raise _fail(f"vai trò {role!r} không tồn tại "
-                            f"(các vai trò hợp lệ: {', '.join(ROLES)})", name, lane)
+                            f"(các vai trò hợp lệ: {', '.join(known)})", name, lane)
             if not (lane_name or "").strip():
                 raise _fail("làn có petitions:role phải có tên (name)", name, lane)
             if roles.get(lane_name, role) != role:
@@ -279,7 +279,7 @@ def _forms_and_units(trees: Mapping[str, etree._ElementTree]) -> tuple[dict, dic
     return forms, units
 
 
-def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
+def validate_bundle(files: Mapping[str, bytes], roles: Mapping[str, str]) -> ValidatedBundle:
     """Validate a bundle (file name -> content) or raise DeploymentError; never runs diagram code."""
     if not files:
         raise DeploymentError("bộ tệp không có tệp nào")
@@ -326,6 +326,6 @@ def validate_bundle(files: Mapping[str, bytes]) -> ValidatedBundle:
         specs=specs,
         process_names={pid: parser.get_process_parser(pid).get_name() or pid for pid in process_ids},
         forms=forms,
-        lane_roles=_lane_roles(bpmn_trees),
+        lane_roles=_lane_roles(bpmn_trees, roles),
         task_units=task_units,
     )

@@ -19,10 +19,12 @@ from lxml import etree
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine import deployment, human_tasks, instances, runtime, timers
-from engine.human_tasks import Actor
-from engine.models import ProcessInstance
-from engine.roles import ROLES
+from engine.accounts.actor import Actor
+from engine.definitions import deployment
+from engine.persistence.models import ProcessInstance
+from engine.running import instances, loading, stepping
+from engine.work import human_tasks, timers
+from petitions.roles import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = ROOT / "processes"
@@ -197,8 +199,8 @@ class Scenario:
         with self.ctx.uow(write=False) as uow:
             instance = uow.session.scalars(select(ProcessInstance).where(
                 ProcessInstance.id == self.instance_id)).one()
-            definition = runtime.load_definition(self.ctx, uow, instance.definition_id)
-            return runtime.load_workflow(self.ctx, definition, instance)
+            definition = loading.load_definition(self.ctx, uow, instance.definition_id)
+            return loading.load_workflow(self.ctx, definition, instance)
 
     def _record(self) -> None:
         if self.coverage is not None:
@@ -208,7 +210,7 @@ class Scenario:
 def task_data(s: Scenario, bpmn_id: str, *, open_only: bool = False) -> dict:
     """The data of the open task ``bpmn_id``, else (unless ``open_only``) of its last finished run:
     each parallel branch has its own copy."""
-    tasks = [t for t in runtime.all_tasks(s.workflow()) if t.task_spec.bpmn_id == bpmn_id]
+    tasks = [t for t in stepping.all_tasks(s.workflow()) if t.task_spec.bpmn_id == bpmn_id]
     open_tasks = [t for t in tasks if t.state & (TaskState.READY | TaskState.WAITING)]
     if open_only:
         assert open_tasks, f"{bpmn_id} is not open"

@@ -14,6 +14,7 @@ from functools import partial
 from lxml import etree
 
 from engine.definitions.validation import validate_bundle
+from petitions.roles import ROLES
 from tests.bpmn import harness
 from tests.bpmn.diagrams import NS
 from tests.bpmn.harness import Scenario, utc_deadline
@@ -224,7 +225,7 @@ def test_forwarded_letter_accepted_concluded_published_with_identity_sealed(ctx,
 
 
 def _forms() -> dict:
-    return validate_bundle({BPMN_FILE.name: BPMN_FILE.read_bytes()}).forms
+    return validate_bundle({BPMN_FILE.name: BPMN_FILE.read_bytes()}, ROLES).forms
 
 
 # ---- resolution period: 30 + 30 + 30 days --------------------------------------------------------

@@ -15,8 +15,8 @@ import pytest
 from lxml import etree
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 
-from engine.script_helpers import calendar_helpers
-from engine.scripting import build_script_engine
+from engine.scripting.helpers import calendar_helpers
+from engine.scripting.sandbox import build_script_engine
 from engine.working_days import WorkingDayCalendar
 from tests.bpmn.diagrams import NS, diagram_problems
 from tests.bpmn.harness import FACTS, LETTER, PROCESSES, Scenario, task_data, utc_deadline

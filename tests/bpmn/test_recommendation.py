@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from lxml import etree
 from sqlalchemy import select
 
-from engine.models import Unit
-
+from engine.accounts.models import Unit
 from tests.bpmn.diagrams import diagram_problems
 from tests.bpmn.harness import FACTS, LETTER, PROCESSES, Scenario, task_data, utc_deadline
 from tools.build_processes import stale_files

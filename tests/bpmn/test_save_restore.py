@@ -11,12 +11,13 @@ import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine import deployment
+from engine.definitions import deployment
 from engine.definitions.validation import validate_bundle
-from engine.scripting import build_script_engine
-from engine.script_helpers import calendar_helpers
-from engine.serialization import dump_spec, dump_state, load_spec, load_state
+from engine.persistence.serialization import dump_spec, dump_state, load_spec, load_state
+from engine.scripting.helpers import calendar_helpers
+from engine.scripting.sandbox import build_script_engine
 from engine.working_days import WorkingDayCalendar
+from petitions.roles import ROLES
 from tests.bpmn.harness import FACTS, PROCESSES
 from tests.support import FIXTURES, FakeClock
 
@@ -80,14 +81,14 @@ def _run(bundle, process_id: str, engine, overrides: dict | None = None) -> Bpmn
 
 @pytest.mark.parametrize("path", BUNDLES, ids=lambda p: p.name)
 def test_save_restore_between_every_step(path):
-    bundle = validate_bundle(deployment.read_paths([path]))
+    bundle = validate_bundle(deployment.read_paths([path]), ROLES)
     engine = build_script_engine(calendar_helpers(WorkingDayCalendar(), FakeClock().now))
     for process_id in bundle.process_ids:
         _run(bundle, process_id, engine)
 
 
 def test_save_restore_inside_called_processes():
-    bundle = validate_bundle(deployment.read_paths([PROCESSES]))
+    bundle = validate_bundle(deployment.read_paths([PROCESSES]), ROLES)
     engine = build_script_engine(calendar_helpers(WorkingDayCalendar(), FakeClock().now))
     for called, petition_type in CALLED:
         workflow = _run(bundle, "petition_intake", engine,

@@ -1,7 +1,8 @@
 """A petition started on v1 of a process keeps running to the end after v2 is deployed."""
 from __future__ import annotations
 
-from engine import deployment, instances
+from engine.definitions import deployment
+from engine.running import instances
 from tests.bpmn.harness import FACTS, LETTER, PROCESSES, Scenario
 
 KEY = "recommendation_feedback"

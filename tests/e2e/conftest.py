@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.demo import DEMO_PASSWORD, seed_demo_users
+from petitions.demo import DEMO_PASSWORD, seed_demo_users
 from tests.bpmn.harness import deploy_processes
 
 CHROMIUM = Path(os.environ.get("PETITIONS_CHROMIUM", "/usr/bin/chromium"))

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import deployment, human_tasks, instances
-from engine.models import ProcessDefinition, ProcessInstance
+from engine.definitions import deployment
+from engine.persistence.models import ProcessDefinition, ProcessInstance
+from engine.running import instances
+from engine.work import human_tasks
 from tests.support import actor
 
 SHIPPED = {"petition_intake": "intake/petition_intake.bpmn",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from engine import human_tasks, instances, timers
-from engine.models import Petition
+from engine.running import instances
+from engine.work import human_tasks, timers
+from petitions.persistence.models import Petition
 from tests.bpmn.harness import FACTS
 
 DAY = timedelta(days=1)

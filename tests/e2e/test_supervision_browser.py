@@ -13,7 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
-from engine.models import AuditEvent, ProcessInstance
+from engine.persistence.models import AuditEvent, ProcessInstance
 from engine.working_days import VN_TZ
 from tests.integration.test_reports import Desk
 

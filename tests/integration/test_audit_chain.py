@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from engine import audit, deployment, human_tasks, instances
-from engine.models import AuditEvent
+from engine.audit import chain as audit
+from engine.definitions import deployment
+from engine.persistence.models import AuditEvent
+from engine.running import instances
+from engine.work import human_tasks
 from tests.support import FIXTURES, actor
 
 REVIEW = FIXTURES / "engine" / "review_loop.bpmn"

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from engine.models import AuditEvent, ProcessInstance
+from engine.persistence.models import AuditEvent, ProcessInstance
 from petitions_cli.main import cli
 from tests.support import FIXTURES
 
@@ -30,7 +30,8 @@ def as_json(result):
 
 def _head_revision() -> str:
     from alembic.script import ScriptDirectory
-    from engine.schema import alembic_config
+
+    from petitions.persistence.schema import alembic_config
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
@@ -136,7 +137,7 @@ def test_demo_seed_makes_users_and_letters_once(run, ctx):
     first = as_json(run("demo-seed", "--json"))
     assert "tiepdan" in first["created"] and len(first["letters"]) == 4
     assert as_json(run("demo-seed", "--json")) == {"created": [], "letters": []}
-    from engine.models import Petition
+    from petitions.persistence.models import Petition
     with ctx.uow(write=False) as uow:
         rows = uow.session.query(Petition.petition_type, Petition.identity_sealed,
                                  Petition.unit_code).order_by(Petition.id).all()

@@ -5,9 +5,12 @@ import multiprocessing as mp
 
 from sqlalchemy import func, select
 
-from engine import audit, deployment, human_tasks, instances
+from engine.audit import chain as audit
+from engine.definitions import deployment
 from engine.errors import Conflict
-from engine.models import AuditEvent, HumanTask
+from engine.persistence.models import AuditEvent, HumanTask
+from engine.running import instances
+from engine.work import human_tasks
 from tests.support import FIXTURES, actor, make_context
 
 ROUNDS = 200

@@ -1,6 +1,6 @@
 """Connections the PostgreSQL server dropped (restart, idle timeout): replaced, or a clear error.
 
-The pool pings a connection only after it sat idle (engine/database.py), not on every checkout.
+The pool pings a connection only after it sat idle (engine/persistence/database.py), not on every checkout.
 """
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from engine import database, deployment, instances
+from engine.definitions import deployment
+from engine.persistence import database
+from engine.running import instances
 from tests.support import FIXTURES, make_context, postgres_url
 
 REVIEW = FIXTURES / "engine" / "review_loop.bpmn"

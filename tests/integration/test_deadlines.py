@@ -5,8 +5,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from engine import deadlines, deployment, human_tasks, instances, notifications, users
-from engine.models import Escalation, OutboundEmail, TaskReminder
+from engine.accounts import users
+from engine.definitions import deployment
+from engine.persistence.models import Escalation, TaskReminder
+from engine.running import instances
+from engine.work import deadlines, human_tasks
+from petitions.notifications import service as notifications
+from petitions.persistence.models import OutboundEmail
 from tests.support import FIXTURES, actor
 
 STEPS = FIXTURES / "engine" / "script_steps.bpmn"

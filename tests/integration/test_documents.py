@@ -9,9 +9,9 @@ import zipfile
 
 import pytest
 
-from engine import documents
-from engine.documents import MAX_FILE_BYTES, FolderDocumentStore, display_name
 from engine.errors import InvalidInput
+from petitions.register import documents
+from petitions.register.documents import MAX_FILE_BYTES, FolderDocumentStore, display_name
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40

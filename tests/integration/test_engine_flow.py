@@ -4,9 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import deployment, human_tasks, instances
-from engine.errors import Conflict, DeploymentError, Forbidden, FormInvalid, InvalidInput, InvalidState, NotFound
-from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
+from engine.definitions import deployment
+from engine.errors import (Conflict, DeploymentError, Forbidden, FormInvalid, InvalidInput,
+                           InvalidState, NotFound)
+from engine.persistence.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance
+from engine.running import instances
+from engine.work import human_tasks
 from tests.support import FIXTURES, actor
 
 REVIEW = FIXTURES / "engine" / "review_loop.bpmn"

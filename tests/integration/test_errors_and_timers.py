@@ -5,8 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from engine import deployment, human_tasks, instances, timers
-from engine.models import ProcessInstance, Timer
+from engine.definitions import deployment
+from engine.persistence.models import ProcessInstance, Timer
+from engine.running import instances
+from engine.work import human_tasks, timers
 from tests.support import FIXTURES, actor
 
 STEPS = FIXTURES / "engine" / "script_steps.bpmn"
@@ -132,6 +134,7 @@ def test_completion_fires_a_due_timer_first(ctx, clock):
     clock.current = datetime.fromisoformat(started["timers"][0]["due_at"]) + timedelta(minutes=5)
     # The (interrupting) deadline passed but no sweep ran: completing now must not slip through.
     import pytest
+
     from engine.errors import Conflict
     with pytest.raises(Conflict):
         human_tasks.complete(ctx, task_id, OFFICER, {})

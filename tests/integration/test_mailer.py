@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
-from engine import notifications
-from engine.models import OutboundEmail
+from petitions.notifications import service as notifications
+from petitions.persistence.models import OutboundEmail
 from workers.mailer import FileSender, deliver_pending
 
 UTC = timezone.utc

@@ -1,4 +1,4 @@
-"""Migrating running instances to a newer version (engine/migration.py), on SQLite and PostgreSQL.
+"""Migrating running instances to a newer version (engine/running/migration.py), on SQLite and PostgreSQL.
 
 Small diagrams built here: ``mig`` v1 = A → B, v2 inserts N between A and B, v3 drops A; A may
 carry a non-interrupting deadline timer; ``mig_parent`` calls ``mig_child`` (call activity).
@@ -6,12 +6,17 @@ carry a non-interrupting deadline timer; ``mig_parent`` calls ``mig_child`` (cal
 from __future__ import annotations
 
 import json
+
 import pytest
 from sqlalchemy import select, update
 
-from engine import audit, deployment, human_tasks, instances, migration
+from engine.audit import chain as audit
+from engine.definitions import deployment
 from engine.errors import InvalidInput
-from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, Timer
+from engine.persistence.models import (AuditEvent, HumanTask, ProcessDefinition, ProcessInstance,
+                                       Timer)
+from engine.running import instances, migration
+from engine.work import human_tasks
 from tests.support import actor
 
 ADMIN = "quantri"

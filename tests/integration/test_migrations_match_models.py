@@ -4,8 +4,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from engine.database import Base, make_engine
-from engine.schema import include_object
+from engine.persistence.database import Base, make_engine
+import petitions.persistence.models  # noqa: F401  (kernel and domain tables on one metadata)
+from petitions.persistence.schema import include_object
 
 
 def test_no_difference_between_models_and_migrated_database(db_url):

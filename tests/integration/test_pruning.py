@@ -1,13 +1,16 @@
-"""Finished history leaves the task tree (engine/pruning.py): long loops stay small and correct."""
+"""Finished history leaves the task tree (engine/running/pruning.py): long loops stay small and correct."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from engine import audit, deployment, human_tasks, instances, runtime, timers
-from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
-from engine.serialization import dump_state
+from engine.audit import chain as audit
+from engine.definitions import deployment
+from engine.persistence.models import AuditEvent, HumanTask, ProcessInstance, Timer
+from engine.persistence.serialization import dump_state
+from engine.running import instances, loading, stepping
+from engine.work import human_tasks, timers
 from tests.support import FIXTURES, actor
 
 OFFICER = actor("an", "handling_officer", unit="ubnd-xa-demo")
@@ -29,9 +32,9 @@ def stored_tree(ctx, instance_id: int) -> tuple[int, str, str]:
     """(tasks in the stored tree, the stored state, the state saved again after a load)."""
     with ctx.uow(write=False) as uow:
         instance = uow.session.get(ProcessInstance, instance_id)
-        definition = runtime.load_definition(ctx, uow, instance.definition_id)
-        workflow = runtime.load_workflow(ctx, definition, instance)
-        return len(list(runtime.all_tasks(workflow))), instance.state, dump_state(workflow)
+        definition = loading.load_definition(ctx, uow, instance.definition_id)
+        workflow = loading.load_workflow(ctx, definition, instance)
+        return len(list(stepping.all_tasks(workflow))), instance.state, dump_state(workflow)
 
 
 def count(ctx, model, *where) -> int:

@@ -1,4 +1,4 @@
-"""Periodic reports (engine/reports.py) checked against a hand-built register.
+"""Periodic reports (petitions/supervision/reports.py) checked against a hand-built register.
 
 Every letter below goes through the real processes, each step on its own day (the engine clock
 and SpiffWorkflow's real clock are moved together), so the figures come from what officers did,
@@ -11,12 +11,13 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
-
 from sqlalchemy import select
 
-from engine import human_tasks, petitions, report_xlsx, reports
-from engine.models import Unit
-from engine.petitions import Registration, Sender
+from engine.accounts.models import Unit
+from engine.work import human_tasks
+from petitions.register import registration
+from petitions.register.registration import Registration, Sender
+from petitions.supervision import report_letters, report_xlsx, reports
 from tests.bpmn.harness import EVERYONE, deploy_processes
 from tests.support import actor
 
@@ -66,7 +67,7 @@ class Desk:
         self.count += 1
         senders = [] if anonymous else [Sender(name=sender, id_number=id_number,
                                                is_representative=signers >= 5)]
-        return petitions.register(self.ctx, replace(RECEPTION, unit=unit or RECEPTION.unit),
+        return registration.register(self.ctx, replace(RECEPTION, unit=unit or RECEPTION.unit),
                                   Registration(
             received_on=date.fromisoformat(received_on), channel=channel,
             petition_type=petition_type, field=field, signers=signers, unit_code=unit,
@@ -195,43 +196,43 @@ def _figures(report) -> dict[str, tuple[int, int, int]]:
 
 
 def test_october_report_matches_the_hand_count(ctx, register_2026):
-    report = reports.build(ctx, reports.period("month", 2026, 10))
+    report = reports.build(ctx, report_letters.period("month", 2026, 10))
     figures = _figures(report)
     assert {k: figures[k] for k in EXPECTED_OCTOBER} == EXPECTED_OCTOBER
     assert all(row.how for section in report["sections"] for row in section.rows)
 
 
 def test_unit_filter_and_other_periods(ctx, register_2026):
-    unit_two = _figures(reports.build(ctx, reports.period("month", 2026, 10), "u2"))
+    unit_two = _figures(reports.build(ctx, report_letters.period("month", 2026, 10), "u2"))
     assert unit_two["letters_total"] == (1, 0, 1) and unit_two["cases"] == (1, 0, 1)
     assert unit_two["outcome_accept"] == (1, 0, 1) and unit_two["pending"] == (1, 0, 1)
-    third = _figures(reports.build(ctx, reports.period("quarter", 2026, 3)))
+    third = _figures(reports.build(ctx, report_letters.period("quarter", 2026, 3)))
     # Q3: J, B, A, H received; J and A accepted, B stored, H not processed yet.
     assert third["letters_total"] == (4, 0, 4)
     assert third["outcome_accept"] == (2, 0, 2) and third["outcome_store"] == (1, 0, 1)
     assert third["duplicate"] == (1, 0, 1) and third["unprocessed"] == (1, 0, 1)
     assert third["cases"] == (2, 0, 2) and third["pending"] == (2, 0, 2)
-    year = _figures(reports.build(ctx, reports.period("year", 2026)))
+    year = _figures(reports.build(ctx, report_letters.period("year", 2026)))
     assert year["letters_total"] == (10, 0, 10) and year["resolved"] == (1, 0, 1)
-    november = _figures(reports.build(ctx, reports.period("month", 2026, 11)))
+    november = _figures(reports.build(ctx, report_letters.period("month", 2026, 11)))
     # Carried into November: D unprocessed; cases J and I pending (A was resolved in October).
     assert november["letters_total"] == (2, 1, 1) and november["cases"] == (2, 2, 0)
 
 
 def test_periods():
-    assert reports.period("quarter", 2026, 4).start == date(2026, 10, 1)
-    assert reports.period("quarter", 2026, 4).end == date(2026, 12, 31)
-    assert (reports.period("half", 2026, 2).start, reports.period("half", 2026, 2).end) == (
+    assert report_letters.period("quarter", 2026, 4).start == date(2026, 10, 1)
+    assert report_letters.period("quarter", 2026, 4).end == date(2026, 12, 31)
+    assert (report_letters.period("half", 2026, 2).start, report_letters.period("half", 2026, 2).end) == (
         date(2026, 7, 1), date(2026, 12, 31))
-    assert reports.period("nine", 2026).end == date(2026, 9, 30)
-    assert reports.period("month", 2028, 2).end == date(2028, 2, 29)
-    assert reports.period("month", 2026, 12).end == date(2026, 12, 31)
+    assert report_letters.period("nine", 2026).end == date(2026, 9, 30)
+    assert report_letters.period("month", 2028, 2).end == date(2028, 2, 29)
+    assert report_letters.period("month", 2026, 12).end == date(2026, 12, 31)
     with pytest.raises(ValueError):
-        reports.period("quarter", 2026, 5)
+        report_letters.period("quarter", 2026, 5)
 
 
 def test_xlsx_holds_the_same_figures(ctx, register_2026, tmp_path):
-    report = reports.build(ctx, reports.period("month", 2026, 10))
+    report = reports.build(ctx, report_letters.period("month", 2026, 10))
     path = tmp_path / "report.xlsx"
     path.write_bytes(report_xlsx.to_xlsx(report))
     sheet = load_workbook(path).active

@@ -12,8 +12,10 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
-from engine import audit, deployment, instances
-from engine.models import AuditEvent, ProcessInstance, Timer
+from engine.audit import chain as audit
+from engine.definitions import deployment
+from engine.persistence.models import AuditEvent, ProcessInstance, Timer
+from engine.running import instances
 from tests.support import FIXTURES, FakeClock, make_context
 from workers.context import set_worker_context
 from workers.jobs import fire_due_timers_at

@@ -12,8 +12,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit, deployment, instances
-from engine.models import AuditEvent, ProcessInstance, Timer
+from engine.audit import chain as audit
+from engine.definitions import deployment
+from engine.persistence.models import AuditEvent, ProcessInstance, Timer
+from engine.running import instances
 from tests.support import FIXTURES, make_context
 from workers.redis_connection import connect
 from workers.scheduler import RQTimerScheduler, due_second, job_id

@@ -4,7 +4,7 @@
 (the "canaries") are also typed, in several spellings, into every free text: the summary, the
 documents' file names, every text field of every task form completed on the way, a draft and an
 assignment reason. It goes through the engine's and the web's real entry points: the document
-store, ``petitions.register`` and the task pages' POST forms with CSRF tokens, as officers do.
+store, ``petitions.register.registration.register`` and the task pages' POST forms with CSRF tokens, as officers do.
 
 ``Crawler`` visits every GET rule of the URL map with its arguments filled from what was seeded,
 and every same-site link found in the pages, as HTML and as JSON, and hands every decoded text
@@ -23,13 +23,16 @@ from urllib.parse import unquote
 
 from sqlalchemy import select, update
 
-from engine import petitions, task_page, users
-from engine.demo import DEMO_PASSWORD, DEMO_UNIT, DEMO_USERS
-from engine.documents import store_for
-from engine.identity_match import Identity
-from engine.models import (HumanTask, IdentityGrant, Notification, PetitionDocument,
-                           ProcessDefinition, ProcessInstance, Unit)
-from engine.petitions import Registration, Sender
+from engine.accounts import users
+from engine.accounts.models import Unit
+from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
+from petitions.demo import DEMO_PASSWORD, DEMO_UNIT, DEMO_USERS
+from petitions.identity.matching import Identity
+from petitions.persistence.models import IdentityGrant, Notification, PetitionDocument
+from petitions.register import registration
+from petitions.register.documents import store_for
+from petitions.register.registration import Registration, Sender
+from petitions.tasks import task_page
 from tests.web.conftest import csrf
 
 OTHER_UNIT = "ubnd-xa-khac"
@@ -129,7 +132,7 @@ def _register(app, person: Identity, spellings: list[str], petition_type: str, f
                        senders=[Sender(name=person.name, id_number=person.id_number,
                                        phone=person.phone, province_code="1", ward_code="4",
                                        address_detail=person.address, is_representative=True)])
-    return petitions.register(ctx, users.actor_for(ctx, "tiepdan"), reg, _documents(app, spellings))
+    return registration.register(ctx, users.actor_for(ctx, "tiepdan"), reg, _documents(app, spellings))
 
 
 def seed(app, *, max_steps: int = 25) -> Seeded:

@@ -123,8 +123,8 @@ def _open_tasks(app, petition_id):  # noqa: F811
 
 
 def _instance(app, petition_id):  # noqa: F811
-    from engine.petitions import get_petition
-    from engine.users import actor_for
+    from engine.accounts.users import actor_for
+    from petitions.register.registration import get_petition
     ctx = app.extensions["petitions"]
     return get_petition(ctx, petition_id, actor_for(ctx, "quantri")).instance_id
 

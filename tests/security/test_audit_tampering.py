@@ -12,11 +12,14 @@ import stat
 import pytest
 from sqlalchemy import delete, select, update
 
-from engine import audit, deployment, human_tasks, instances
-from engine.audit_checkpoints import checkpoint_path, make_checkpoint, read_latest, signing_key
-from engine.audit_verification import AuditSchedule, status, verify_all
-from engine.models import AuditEvent, Base, ProcessInstance
-from engine.settings import Settings
+from engine.audit import chain as audit
+from engine.audit.checkpoints import checkpoint_path, make_checkpoint, read_latest, signing_key
+from engine.audit.verification import AuditSchedule, status, verify_all
+from engine.definitions import deployment
+from engine.persistence.models import AuditEvent, Base, ProcessInstance
+from engine.running import instances
+from engine.work import human_tasks
+from petitions.settings import Settings
 from tests.support import FIXTURES, actor
 
 REVIEW = FIXTURES / "engine" / "review_loop.bpmn"
@@ -196,7 +199,7 @@ def test_checkpoint_is_signed_with_the_key_outside_the_database(ctx, settings, t
     latest = read_latest(settings)
     assert latest["number"] == made["number"] and latest["chain_count"] == 3
     public = signing_key(settings, create=False).public_key()
-    from engine.audit_checkpoints import canonical
+    from engine.audit.checkpoints import canonical
     body = {k: v for k, v in latest.items() if k != "signature"}
     public.verify(base64.b64decode(latest["signature"]), canonical(body))  # raises if forged
     # A verifier holding another key rejects every checkpoint.
@@ -229,6 +232,7 @@ def test_worker_schedule_checkpoints_verifies_and_raises_the_alert(ctx, clock, s
 
 def test_cli_checkpoint_and_verify_list_every_break(ctx, db_url, tmp_path, two_cases):
     from click.testing import CliRunner
+
     from petitions_cli.main import cli
     env = {"DATABASE_URL": db_url, "PETITIONS_DATA_DIR": str(tmp_path / "cli")}
     runner = CliRunner()

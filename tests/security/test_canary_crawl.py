@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from engine.identity_match import IdentityMatcher
+from petitions.identity.matching import IdentityMatcher
 from tests.security import crawl
 from tests.web.conftest import app, csrf  # noqa: F401 (web fixtures)
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from lxml import etree
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import BpmnValidator, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
-from lxml import etree
 from sqlalchemy import func, select
 
-from engine import deployment, instances
+from engine.definitions import deployment
 from engine.errors import DeploymentError
-from engine.models import ProcessDefinition
-from engine.scripting import MAX_LOOP_ITERATIONS, build_script_engine
+from engine.persistence.models import ProcessDefinition
+from engine.running import instances
+from engine.scripting.sandbox import MAX_LOOP_ITERATIONS, build_script_engine
 
 TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="x">

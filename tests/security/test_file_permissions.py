@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from engine import identity_vault
-from engine.bootstrap import build_context
-from engine.documents import store_for
-from engine.settings import Settings
+from petitions.persistence import vault as identity_vault
+from petitions.register.documents import store_for
+from petitions.settings import Settings
+from petitions.wiring import build_context
 from petitions_cli.main import cli
 from webapp.reception.staging import UploadStaging
 from workers.mailer import FileSender

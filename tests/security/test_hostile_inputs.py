@@ -11,8 +11,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine.demo import DEMO_PASSWORD, DEMO_USERS
-from engine.models import Petition
+from petitions.demo import DEMO_PASSWORD, DEMO_USERS
+from petitions.persistence.models import Petition
 from tests.web.conftest import app, client, csrf, engine_ctx, login  # noqa: F401  (fixtures)
 from tests.web.test_reception import _form
 

@@ -11,7 +11,9 @@ import urllib.request
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from engine.models import HumanTask, Petition, SubmissionKey
+from engine.accounts.models import SubmissionKey
+from engine.persistence.models import HumanTask
+from petitions.persistence.models import Petition
 from tests.web.conftest import app, client, csrf, engine_ctx, login  # noqa: F401  (fixtures)
 from tests.web.test_reception import _form
 

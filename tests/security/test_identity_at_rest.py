@@ -10,13 +10,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, text
 
-from engine import duplicates, identity_vault, key_rotation, petitions, search
-from engine.bootstrap import build_context
 from engine.errors import InvalidInput
-from engine.identity_vault import IdentityKeyError, Keyring
-from engine.petitions import Registration, Sender
-from engine.schema import encrypt_legacy_identities, upgrade
-from engine.settings import Settings
+from petitions.persistence import key_rotation, vault as identity_vault
+from petitions.persistence.vault import IdentityKeyError, Keyring
+from petitions.register import duplicates, registration
+from petitions.register.registration import Registration, Sender
+from petitions.settings import Settings
+from petitions.supervision import search
+from petitions.upgrade import encrypt_legacy_identities, upgrade
+from petitions.wiring import build_context
 from petitions_cli.main import cli
 from tests.bpmn.harness import deploy_processes
 from tests.support import actor
@@ -41,7 +43,7 @@ def fresh_keyring():
 
 def _register(ctx, *, summary="Khiếu nại việc cấp giấy chứng nhận quyền sử dụng đất", phone=PHONE,
               id_number=ID_NUMBER, petition_type="complaint") -> dict:
-    return petitions.register(ctx, RECEPTION, Registration(
+    return registration.register(ctx, RECEPTION, Registration(
         received_on=date(2026, 11, 20), channel="direct", petition_type=petition_type,
         field="land_housing", summary=summary,
         senders=[Sender(name=NAME, id_number=id_number, phone=phone, ethnicity=ETHNICITY,
@@ -84,7 +86,7 @@ def test_no_sender_identity_is_stored_in_clear(ctx, db_url):
     for value in CLEAR:
         assert value not in stored, value
     # Every reader still sees the clear values, through the column type.
-    shown = petitions.senders(ctx, registered["petition_id"], RECEPTION)[0]
+    shown = registration.senders(ctx, registered["petition_id"], RECEPTION)[0]
     assert (shown["name"], shown["id_number"], shown["phone"], shown["ethnicity"]) == \
         (NAME, ID_NUMBER, PHONE, ETHNICITY)
     assert ADDRESS in shown["address"]
@@ -131,7 +133,7 @@ def test_wrong_key_gives_a_clear_error(ctx, tmp_path, db_url):
         identity_vault.decrypt(token, "petition_senders.phone")
     identity_vault.install(Keyring.generate())  # another installation's key
     with pytest.raises(IdentityKeyError, match="Không có khóa"):
-        petitions.senders(ctx, registered["petition_id"], RECEPTION)
+        registration.senders(ctx, registered["petition_id"], RECEPTION)
     # A process started with the wrong key file stops at once, saying why.
     settings = Settings(data_dir=tmp_path / "other", database_url=db_url)
     with pytest.raises(IdentityKeyError, match="IDENTITY_KEY_FILE"):
@@ -173,11 +175,11 @@ def test_rotation_round_trip_resumes_and_retires_the_old_keys(ctx, tmp_path):
                                                  "address_detail")}
     # Every encrypted column of the metadata is covered, the protected originals too.
     assert "protected_texts.original" in usage[grown.active_id]
-    assert petitions.senders(ctx, registered[0]["petition_id"], RECEPTION)[0]["name"] == NAME
+    assert registration.senders(ctx, registered[0]["petition_id"], RECEPTION)[0]["name"] == NAME
     assert len(search.identity_matches(ctx, "id_number", ID_NUMBER)) == 3  # new index key
     identity_vault.install(Keyring(old.keys, old.index_keys))  # a copy of the old key alone
     with pytest.raises(IdentityKeyError):
-        petitions.senders(ctx, registered[0]["petition_id"], RECEPTION)
+        registration.senders(ctx, registered[0]["petition_id"], RECEPTION)
 
 
 def test_cli_keys_status_and_rotate(db_url, tmp_path, ctx):
@@ -235,7 +237,7 @@ def test_legacy_clear_rows_are_encrypted_after_upgrade(tmp_path):
 
 
 def test_supervisors_search_by_id_number_through_a_post(client, login, engine_ctx):
-    from engine.users import actor_for
+    from engine.accounts.users import actor_for
     registered = _register_as(engine_ctx, actor_for(engine_ctx, "tiepdan"))
     login("giamsat")
     page = client.get("/supervision/search")
@@ -258,7 +260,7 @@ def test_supervisors_search_by_id_number_through_a_post(client, login, engine_ct
 
 
 def _register_as(ctx, officer) -> dict:
-    return petitions.register(ctx, officer, Registration(
+    return registration.register(ctx, officer, Registration(
         received_on=date(2026, 11, 20), channel="direct", petition_type="complaint",
         field="land_housing", summary="Khiếu nại việc cấp giấy chứng nhận quyền sử dụng đất",
         senders=[Sender(name=NAME, id_number=ID_NUMBER, phone=PHONE, province_code="1")]))

@@ -13,14 +13,19 @@ from datetime import date
 import pytest
 from sqlalchemy import select, text
 
-from engine import (deadlines, human_tasks, inbox, instances, petition_file, petition_identity,
-                    petitions, search, task_page)
+from engine.accounts.models import Unit, User
+from engine.accounts.users import add_user
 from engine.errors import Forbidden, FormInvalid, InvalidInput, NotFound
-from engine.identity_match import Identity, IdentityMatcher
-from engine.models import (AuditEvent, HumanTask, Notification, Petition, PetitionDocument,
-                           ProcessInstance, ProtectedText, TaskDraft, Unit, User)
-from engine.petitions import Registration, Sender, StoredDocument
-from engine.users import add_user
+from engine.persistence.models import AuditEvent, HumanTask, ProcessInstance, TaskDraft
+from engine.running import instances
+from engine.work import deadlines, human_tasks
+from petitions.identity import protection
+from petitions.identity.matching import Identity, IdentityMatcher
+from petitions.persistence.models import Notification, Petition, PetitionDocument, ProtectedText
+from petitions.register import petition_file, registration
+from petitions.register.registration import Registration, Sender, StoredDocument
+from petitions.supervision import search
+from petitions.tasks import inbox, task_page
 from tests.bpmn.harness import deploy_processes
 from tests.support import actor
 
@@ -64,7 +69,7 @@ def seeded(ctx):
 
 
 def _register(ctx, petition_type="complaint") -> dict:
-    return petitions.register(ctx, RECEPTION, Registration(
+    return registration.register(ctx, RECEPTION, Registration(
         received_on=date(2026, 11, 20), channel="direct", petition_type=petition_type,
         field="corruption", summary=QUOTED, location=f"Gần nhà {NAME}",
         senders=[Sender(name=NAME, id_number=ID_NUMBER, phone=PHONE, address_detail=STREET)]),
@@ -125,7 +130,7 @@ def test_audit_refers_to_protected_text_and_history_resolves_by_right(seeded):
             AuditEvent.instance_id == case["instance_id"],
             AuditEvent.event_type == "task_completed_by_user")).all()
     after = completed[-1].payload["after"]
-    assert set(after["proposal_note"]) == {petition_identity.PROTECTED}
+    assert set(after["proposal_note"]) == {protection.PROTECTED}
     hidden = petition_file.petition_file(ctx, case["petition_id"], HANDLER)
     assert not CANARY.contains(json.dumps(hidden, ensure_ascii=False, default=str))
     shown = petition_file.petition_file(ctx, case["petition_id"], HEAD, reason="Giải quyết tố cáo")
@@ -156,7 +161,7 @@ def test_another_unit_gets_not_found_everywhere(seeded):
                      lambda: human_tasks.save_draft(ctx, task["id"], who, {}),
                      lambda: task_page.task_page(ctx, task["id"], who),
                      lambda: petition_file.petition_file(ctx, case["petition_id"], who),
-                     lambda: petitions.senders(ctx, case["petition_id"], who, reason="xem lý do"),
+                     lambda: registration.senders(ctx, case["petition_id"], who, reason="xem lý do"),
                      lambda: petition_file.document(ctx, case["petition_id"], 1, who)):
             with pytest.raises(NotFound):
                 call()
@@ -172,14 +177,14 @@ def test_who_may_unseal(seeded):
     case = _register(ctx, "denunciation")
     for who in (HANDLER, VERIFIER, RECEPTION, ADMIN):
         with pytest.raises(Forbidden):
-            petitions.senders(ctx, case["petition_id"], who, reason="cần xem danh tính")
+            registration.senders(ctx, case["petition_id"], who, reason="cần xem danh tính")
     with pytest.raises(InvalidInput):  # supervisors only with a reason
-        petitions.senders(ctx, case["petition_id"], SUPERVISOR, reason=" ")
-    assert petitions.senders(ctx, case["petition_id"], SUPERVISOR,
+        registration.senders(ctx, case["petition_id"], SUPERVISOR, reason=" ")
+    assert registration.senders(ctx, case["petition_id"], SUPERVISOR,
                              reason="Thanh tra theo kế hoạch")[0]["name"] == NAME
-    assert petitions.senders(ctx, case["petition_id"], HEAD, reason="Giải quyết")[0]["id_number"] \
+    assert registration.senders(ctx, case["petition_id"], HEAD, reason="Giải quyết")[0]["id_number"] \
         == ID_NUMBER
-    masked = petitions.senders(ctx, case["petition_id"], HEAD)
+    masked = registration.senders(ctx, case["petition_id"], HEAD)
     assert masked[0]["masked"] and masked[0]["name"] != NAME
     reads = petition_file.petition_file(ctx, case["petition_id"], HEAD)["identity_reads"]
     assert [r["who"] for r in reads] == [SUPERVISOR.username, HEAD.username]
@@ -192,15 +197,15 @@ def test_the_classifying_officer_may_unseal_while_holding_that_step(seeded):
     case = _register(ctx, "denunciation")
     task = human_tasks.list_tasks(ctx, instance_id=case["instance_id"])[0]
     with pytest.raises(Forbidden):  # not before taking the step
-        petitions.senders(ctx, case["petition_id"], HANDLER, reason="Kiểm tra họ tên, địa chỉ")
+        registration.senders(ctx, case["petition_id"], HANDLER, reason="Kiểm tra họ tên, địa chỉ")
     human_tasks.claim(ctx, task["id"], HANDLER)
-    assert petitions.senders(ctx, case["petition_id"], HANDLER,
+    assert registration.senders(ctx, case["petition_id"], HANDLER,
                              reason="Kiểm tra họ tên, địa chỉ")[0]["name"] == NAME
     with pytest.raises(Forbidden):  # another officer of the unit: no
-        petitions.senders(ctx, case["petition_id"], HANDLER2, reason="Kiểm tra họ tên")
+        registration.senders(ctx, case["petition_id"], HANDLER2, reason="Kiểm tra họ tên")
     human_tasks.complete(ctx, task["id"], HANDLER, {**FACTS, "petition_type": "denunciation"})
     with pytest.raises(Forbidden):  # the step is done
-        petitions.senders(ctx, case["petition_id"], HANDLER, reason="Kiểm tra họ tên, địa chỉ")
+        registration.senders(ctx, case["petition_id"], HANDLER, reason="Kiểm tra họ tên, địa chỉ")
 
 
 def test_drafts_belong_to_the_officer_holding_the_task(seeded):
@@ -218,7 +223,7 @@ def test_drafts_belong_to_the_officer_holding_the_task(seeded):
 def test_a_user_without_a_unit_cannot_register_and_sees_no_case(seeded):
     ctx = seeded
     with pytest.raises(InvalidInput):
-        petitions.register(ctx, replace(RECEPTION, unit=None), Registration(
+        registration.register(ctx, replace(RECEPTION, unit=None), Registration(
             received_on=date(2026, 11, 20), channel="direct", petition_type="complaint",
             field="other", summary="Đơn", senders=[Sender(name="Trần Văn Bình")]))
     case = _register(ctx)
@@ -254,7 +259,7 @@ def test_escalation_goes_to_this_unit_and_up_never_sideways(seeded):
         uow.session.add(Unit(code="thon-1", name="Thôn 1", parent_id=parent.id))
         uow.commit()
     desk = replace(RECEPTION, unit="thon-1")
-    case = petitions.register(ctx, desk, Registration(
+    case = registration.register(ctx, desk, Registration(
         received_on=date(2026, 11, 20), channel="direct", petition_type="complaint",
         field="other", summary="Đường thôn hỏng", senders=[Sender(name="Trần Văn Bình")]))
     everyone_here = replace(HEAD, roles=frozenset({"handling_officer", "head_of_unit"}),

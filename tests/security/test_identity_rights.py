@@ -7,13 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import human_tasks, identity_rights, petition_file, petitions, users
+from engine.accounts import delegations, users
+from engine.accounts.models import Unit
+from engine.accounts.users import add_user
 from engine.errors import Forbidden, InvalidInput, NotFound
-from engine.models import Petition, Unit
-from engine.users import add_user
-from tests.security.test_identity_protection import (FACTS, HANDLER, HANDLER2, HEAD, ID_NUMBER,
-                                                     NAME, OTHER_HANDLER, SUPERVISOR, UNIT,
-                                                     _register, seeded)  # noqa: F401
+from engine.work import human_tasks
+from petitions.identity import rights
+from petitions.persistence.models import Petition
+from petitions.register import grants, petition_file, registration
+from tests.security.test_identity_protection import (FACTS, HANDLER, HANDLER2, HEAD,  # noqa: F401
+                                                     ID_NUMBER, NAME, OTHER_HANDLER, SUPERVISOR,
+                                                     UNIT, _register, seeded)
 
 REASON = "Phục vụ xác minh theo chỉ đạo"
 
@@ -23,25 +27,25 @@ def test_a_grant_lets_one_officer_read_until_it_expires_or_is_revoked(seeded):
     case = _register(ctx, "denunciation")
     pid, now = case["petition_id"], ctx.clock.now()
     with pytest.raises(Forbidden):
-        petitions.senders(ctx, pid, HANDLER2, reason=REASON)
+        registration.senders(ctx, pid, HANDLER2, reason=REASON)
     for who, grantee in ((HANDLER, HANDLER2.username), (SUPERVISOR, HANDLER2.username)):
         with pytest.raises(Forbidden):  # only the resolver grants
-            identity_rights.grant(ctx, pid, grantee, who, REASON, now + timedelta(days=3))
+            grants.grant(ctx, pid, grantee, who, REASON, now + timedelta(days=3))
     with pytest.raises(InvalidInput):  # another unit's officer cannot be granted
-        identity_rights.grant(ctx, pid, OTHER_HANDLER.username, HEAD, REASON, now + timedelta(days=3))
+        grants.grant(ctx, pid, OTHER_HANDLER.username, HEAD, REASON, now + timedelta(days=3))
     with pytest.raises(InvalidInput):  # an expiry is required, and bounded
-        identity_rights.grant(ctx, pid, HANDLER2.username, HEAD, REASON, now + timedelta(days=400))
-    granted = identity_rights.grant(ctx, pid, HANDLER2.username, HEAD, REASON,
+        grants.grant(ctx, pid, HANDLER2.username, HEAD, REASON, now + timedelta(days=400))
+    granted = grants.grant(ctx, pid, HANDLER2.username, HEAD, REASON,
                                     now + timedelta(days=3))
-    assert petitions.senders(ctx, pid, HANDLER2, reason=REASON)[0]["id_number"] == ID_NUMBER
+    assert registration.senders(ctx, pid, HANDLER2, reason=REASON)[0]["id_number"] == ID_NUMBER
     ctx.clock.advance(days=4)
     with pytest.raises(Forbidden):  # expired
-        petitions.senders(ctx, pid, HANDLER2, reason=REASON)
-    again = identity_rights.grant(ctx, pid, HANDLER2.username, HEAD, REASON,
+        registration.senders(ctx, pid, HANDLER2, reason=REASON)
+    again = grants.grant(ctx, pid, HANDLER2.username, HEAD, REASON,
                                   ctx.clock.now() + timedelta(days=3))
-    identity_rights.revoke_grant(ctx, pid, again["id"], HEAD)
+    grants.revoke_grant(ctx, pid, again["id"], HEAD)
     with pytest.raises(Forbidden):  # revoked
-        petitions.senders(ctx, pid, HANDLER2, reason=REASON)
+        registration.senders(ctx, pid, HANDLER2, reason=REASON)
     file = petition_file.petition_file(ctx, pid, HEAD)
     assert [(g["id"], g["active"]) for g in file["grants"]] == [(granted["id"], False),
                                                                  (again["id"], False)]
@@ -57,21 +61,21 @@ def test_an_acting_head_reads_as_the_head_for_the_recorded_period(seeded):
     now = ctx.clock.now()
     head = users.actor_for(ctx, HEAD.username)
     with pytest.raises(InvalidInput):  # someone of another unit cannot act for this head
-        identity_rights.delegate(ctx, OTHER_HANDLER.username, head, now, now + timedelta(days=5),
+        delegations.delegate(ctx, OTHER_HANDLER.username, head, now, now + timedelta(days=5),
                                  "Quyết định 12/QĐ")
     with pytest.raises(Forbidden):  # only a head delegates
-        identity_rights.delegate(ctx, HANDLER2.username, users.actor_for(ctx, HANDLER.username),
+        delegations.delegate(ctx, HANDLER2.username, users.actor_for(ctx, HANDLER.username),
                                  now, now + timedelta(days=5), "Quyết định 12/QĐ")
-    identity_rights.delegate(ctx, HANDLER.username, head, now, now + timedelta(days=5),
+    delegations.delegate(ctx, HANDLER.username, head, now, now + timedelta(days=5),
                              "Quyết định 12/QĐ-UBND giao quyền Chủ tịch")
     acting = users.actor_for(ctx, HANDLER.username)
     assert "head_of_unit" in acting.roles
-    assert petitions.senders(ctx, case["petition_id"], acting, reason=REASON)[0]["name"] == NAME
+    assert registration.senders(ctx, case["petition_id"], acting, reason=REASON)[0]["name"] == NAME
     ctx.clock.advance(days=6)
     after = users.actor_for(ctx, HANDLER.username)
     assert "head_of_unit" not in after.roles
     with pytest.raises(Forbidden):
-        petitions.senders(ctx, case["petition_id"], after, reason=REASON)
+        registration.senders(ctx, case["petition_id"], after, reason=REASON)
 
 
 def test_a_denunciation_against_the_head_is_read_by_the_unit_above(seeded):
@@ -95,11 +99,11 @@ def test_a_denunciation_against_the_head_is_read_by_the_unit_above(seeded):
     with ctx.uow(write=False) as uow:
         assert uow.session.get(Petition, case["petition_id"]).resolver_unit_code == "ubnd-huyen"
     with pytest.raises(Forbidden):  # the denounced head
-        petitions.senders(ctx, case["petition_id"], HEAD, reason=REASON)
-    assert petitions.senders(ctx, case["petition_id"], above, reason=REASON)[0]["name"] == NAME
-    assert identity_rights.is_resolver(above, petitions.get_petition(ctx, case["petition_id"],
+        registration.senders(ctx, case["petition_id"], HEAD, reason=REASON)
+    assert registration.senders(ctx, case["petition_id"], above, reason=REASON)[0]["name"] == NAME
+    assert rights.is_resolver(above, registration.get_petition(ctx, case["petition_id"],
                                                                      above))
     # Supervisors of the owning unit keep their (audited) right.
-    assert petitions.senders(ctx, case["petition_id"], SUPERVISOR, reason=REASON)[0]["name"] == NAME
-    assert not identity_rights.can_read_identity(replace(HEAD, roles=frozenset({"administrator",
+    assert registration.senders(ctx, case["petition_id"], SUPERVISOR, reason=REASON)[0]["name"] == NAME
+    assert not rights.can_read_identity(replace(HEAD, roles=frozenset({"administrator",
                                                                                 "head_of_unit"})))

@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from engine import logins, users
-from engine.demo import DEMO_PASSWORD
+from engine.accounts import logins, users
+from engine.accounts.models import LoginFailure, User
 from engine.errors import InvalidInput
-from engine.models import LoginFailure, User
+from petitions.demo import DEMO_PASSWORD
 from petitions_cli.main import cli
 from tests.web.conftest import app, client, csrf, engine_ctx, login  # noqa: F401  (fixtures)
 

@@ -14,11 +14,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import deployment, human_tasks, instances, timers
-from engine.models import HumanTask, ProcessInstance, Timer
-from engine.script_budget import ScriptBudgetExceeded, StateNotSaveable
-from engine.script_helpers import calendar_helpers
-from engine.scripting import build_script_engine
+from engine.definitions import deployment
+from engine.persistence.models import HumanTask, ProcessInstance, Timer
+from engine.running import instances
+from engine.scripting.budget import ScriptBudgetExceeded, StateNotSaveable
+from engine.scripting.helpers import calendar_helpers
+from engine.scripting.sandbox import build_script_engine
+from engine.work import human_tasks, timers
 from tests.support import actor
 
 BUDGET_S = 0.4

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.script_budget import (Budget, ScriptBudgetExceeded, ScriptSizeExceeded, running,
-                                  unsaveable)
-from engine.scripting import build_script_engine
-from engine.settings import Settings
+from engine.scripting.budget import (Budget, ScriptBudgetExceeded, ScriptSizeExceeded, running,
+                                     unsaveable)
+from engine.scripting.sandbox import build_script_engine
+from petitions.settings import Settings
 
 BUDGET_S = 0.3
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,8 +145,8 @@ MEMORY_BOMB = textwrap.dedent("""
     from lxml import etree
     from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
     from SpiffWorkflow.spiff.parser.process import BpmnValidator, SpiffBpmnParser
-    from engine import runtime
-    from engine.scripting import build_script_engine
+    from engine.running import stepping
+    from engine.scripting.sandbox import build_script_engine
     from workers.worker import apply_memory_limit
 
     XML = '''<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D"
@@ -167,7 +167,7 @@ MEMORY_BOMB = textwrap.dedent("""
         print("NO LIMIT")
     except MemoryError:
         print("LIMITED")
-    error = runtime.advance(workflow)
+    error = stepping.advance(workflow)
     print(error.bpmn_id, "|", error.message)
 """)
 

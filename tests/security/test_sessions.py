@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import users
-from engine.demo import DEMO_PASSWORD
-from engine.models import AuditEvent, LoginSession
+from engine.accounts import users
+from engine.accounts.models import LoginSession
+from engine.persistence.models import AuditEvent
+from petitions.demo import DEMO_PASSWORD
 from tests.web.conftest import app, client, csrf, engine_ctx, login  # noqa: F401  (fixtures)
 
 STRONG = "ngựa-vằn-ăn-cỏ-lúc-bình-minh"

@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from engine import documents
-from engine.documents import FolderDocumentStore
 from engine.errors import InvalidInput
+from petitions.register import documents
+from petitions.register.documents import FolderDocumentStore
 from tests.web.conftest import app, client, engine_ctx, login  # noqa: F401  (fixtures)
 from tests.web.test_reception import _form, _post
 

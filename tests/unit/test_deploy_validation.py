@@ -14,7 +14,8 @@ from engine.definitions import validation
 from engine.definitions.safe_xml import MAX_FILE_BYTES, parse_xml
 from engine.definitions.validation import ValidatedBundle, validate_bundle
 from engine.errors import DeploymentError
-from engine.scripting import build_script_engine
+from engine.scripting.sandbox import build_script_engine
+from petitions.roles import ROLES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bpmn"
 HOSTILE = FIXTURES / "hostile"
@@ -40,7 +41,7 @@ def line_of(content: bytes, marker: str) -> int:
 
 def refused(files: dict[str, bytes]) -> DeploymentError:
     with pytest.raises(DeploymentError) as err:
-        validate_bundle(files)
+        validate_bundle(files, ROLES)
     return err.value
 
 
@@ -53,7 +54,7 @@ def extension_code(prescript="x = 1", unit="unit_code", parameter="phone") -> by
 # ------------------------------------------------------------------ the valid bundle
 
 def test_valid_bundle_validates():
-    bundle = validate_bundle(valid_files())
+    bundle = validate_bundle(valid_files(), ROLES)
     assert isinstance(bundle, ValidatedBundle)
     assert bundle.files == {INTAKE: read(INTAKE).decode(), DMN: read(DMN).decode()}
     assert bundle.process_ids == ["petition_intake"]
@@ -69,7 +70,7 @@ def test_valid_bundle_validates():
 
 
 def test_valid_bundle_runs_on_the_restricted_engine():
-    spec, subprocess_specs = validate_bundle(valid_files()).specs["petition_intake"]
+    spec, subprocess_specs = validate_bundle(valid_files(), ROLES).specs["petition_intake"]
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=build_script_engine())
     workflow.do_engine_steps()
     [task] = workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -171,7 +172,7 @@ def test_code_in_extensions_is_checked(kwargs, element_id, marker, words):
 
 
 def test_extension_code_template_is_valid_when_harmless():
-    bundle = validate_bundle({"ext.bpmn": extension_code()})
+    bundle = validate_bundle({"ext.bpmn": extension_code()}, ROLES)
     assert bundle.task_units == {"prescripted": "unit_code"} and bundle.forms == {}
 
 

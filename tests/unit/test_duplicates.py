@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from engine import duplicates, petitions
-from engine.duplicates import THRESHOLD, similarities, terms
-from engine.petitions import Registration, Sender
 from engine.text_search import fold
+from petitions.register import duplicates, registration
+from petitions.register.duplicates import THRESHOLD, similarities, terms
+from petitions.register.registration import Registration, Sender
 from tests.bpmn.harness import deploy_processes
 from tests.support import actor
 
@@ -70,7 +70,7 @@ def _register(ctx, summary, *, id_number=None, name="Nguyễn Văn An", kind="co
     reg = Registration(received_on=date(2026, 11, 20), channel="direct", petition_type=kind,
                        field=field, summary=summary,
                        senders=[Sender(name=name, id_number=id_number, phone="0912345678")])
-    return petitions.register(ctx, RECEPTION, reg)
+    return registration.register(ctx, RECEPTION, reg)
 
 
 def test_find_similar_by_id_number_and_by_text_without_sealed_identity(ctx):

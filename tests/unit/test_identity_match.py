@@ -1,12 +1,12 @@
-"""Finding a sender in free text however it was typed (engine/identity_match.py)."""
+"""Finding a sender in free text however it was typed (petitions/identity/matching.py)."""
 from __future__ import annotations
 
 import unicodedata
 
 import pytest
 
-from engine.identity_match import REDACTED, Identity, IdentityMatcher
-from engine.redaction import Redactor
+from petitions.identity.matching import REDACTED, Identity, IdentityMatcher
+from petitions.identity.redaction import Redactor
 
 PERSON = Identity(name="Lương Hữu Phước Thịnh", id_number="025999888777", phone="0966555444",
                   address="Số 17 ngõ Văn Chương")

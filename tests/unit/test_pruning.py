@@ -11,10 +11,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import BpmnValidator, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine import runtime
-from engine.pruning import prune_finished
-from engine.scripting import build_script_engine
-from engine.serialization import dump_state, load_state
+from engine.persistence.serialization import dump_state, load_state
+from engine.running import stepping
+from engine.running.pruning import prune_finished
+from engine.scripting.sandbox import build_script_engine
 from tests.support import FIXTURES
 
 SCRIPTS = build_script_engine()
@@ -44,8 +44,8 @@ def run(specs, initial: dict, answers, *, prune: bool):
             prune_finished(workflow)
         workflow = load_state(dump_state(workflow), spec, subs)
         workflow.script_engine = SCRIPTS
-        sizes.append(len(list(runtime.all_tasks(workflow))))
-        trace.append(sorted(t.task_spec.name for t in runtime.all_tasks(workflow)
+        sizes.append(len(list(stepping.all_tasks(workflow))))
+        trace.append(sorted(t.task_spec.name for t in stepping.all_tasks(workflow)
                             if t.state == TaskState.WAITING))
     ready = workflow.get_tasks(state=TaskState.READY, manual=True)
     trace.append(sorted((t.task_spec.name, sorted(t.data.items())) for t in ready))

@@ -1,7 +1,7 @@
 """Web fixtures: an app on the test database (SQLite and PostgreSQL), demo users, processes deployed.
 
     def test_something(client, login):
-        login("xuly")                      # demo user names: engine/demo.py
+        login("xuly")                      # demo user names: petitions/demo.py
         page = client.get("/tasks/")
         token = csrf(page)                 # the CSRF token of a rendered page
 """
@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from engine.demo import DEMO_PASSWORD, seed_demo_users
+from petitions.demo import DEMO_PASSWORD, seed_demo_users
 from tests.bpmn.harness import deploy_processes
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

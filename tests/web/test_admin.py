@@ -13,8 +13,9 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import event, select
 
-from engine import deployment, instances
-from engine.models import AuditEvent, ProcessDefinition, ProcessInstance
+from engine.definitions import deployment
+from engine.persistence.models import AuditEvent, ProcessDefinition, ProcessInstance
+from engine.running import instances
 from tests.integration.test_migration import process_xml
 from tests.web.conftest import csrf
 

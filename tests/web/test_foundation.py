@@ -69,7 +69,7 @@ def test_login_is_rate_limited(db_url, tmp_path):
     try:
         client = limited.test_client()
         page = client.get("/login")
-        # A different name each time: the per-account back-off (engine/logins.py) would stop a
+        # A different name each time: the per-account back-off (engine/accounts/logins.py) would stop a
         # single name after 5 failures; this test is about Flask-Limiter's per-address fence.
         codes = [client.post("/login", data={"username": f"xuly{i}", "password": "sai-mat-khau",
                                              "csrf_token": csrf(page)}).status_code

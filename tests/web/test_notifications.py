@@ -5,12 +5,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from engine import deadlines, human_tasks, petitions
-from engine.demo import DEMO_PASSWORD
-from engine.models import HumanTask, Notification, User
-from engine.notifications import notify
-from engine.petitions import Registration, Sender
-from engine.users import actor_for
+from engine.accounts.models import User
+from engine.accounts.users import actor_for
+from engine.persistence.models import HumanTask
+from engine.work import deadlines, human_tasks
+from petitions.demo import DEMO_PASSWORD
+from petitions.notifications.service import notify
+from petitions.persistence.models import Notification
+from petitions.register import registration
+from petitions.register.registration import Registration, Sender
 from tests.web.conftest import csrf
 
 
@@ -23,7 +26,7 @@ def _client_for(app, username: str):
 
 
 def _petition(engine_ctx) -> dict:
-    return petitions.register(engine_ctx, actor_for(engine_ctx, "tiepdan"), Registration(
+    return registration.register(engine_ctx, actor_for(engine_ctx, "tiepdan"), Registration(
         received_on=date(2026, 11, 20), channel="post", petition_type="recommendation",
         field="other", summary="Kiến nghị sửa đường liên thôn", senders=[Sender(name="Lê Văn Bình")]))
 

@@ -9,11 +9,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import human_tasks, petitions
-from engine.demo import DEMO_PASSWORD
-from engine.models import AuditEvent
-from engine.petitions import Registration, Sender, StoredDocument
-from engine.users import actor_for
+from engine.accounts.users import actor_for
+from engine.persistence.models import AuditEvent
+from engine.work import human_tasks
+from petitions.demo import DEMO_PASSWORD
+from petitions.register import registration
+from petitions.register.registration import Registration, Sender, StoredDocument
 from tests.web.conftest import csrf
 
 DENOUNCER = "Nguyễn Văn An"
@@ -48,7 +49,7 @@ def _register(engine_ctx, documents=(), **overrides) -> dict:
                     name=DENOUNCER, id_number=DENOUNCER_ID, phone=DENOUNCER_PHONE,
                     province_code="1", address_detail="Số 5 ngõ 3")])
     base.update(overrides)
-    return petitions.register(engine_ctx, actor_for(engine_ctx, "tiepdan"), Registration(**base),
+    return registration.register(engine_ctx, actor_for(engine_ctx, "tiepdan"), Registration(**base),
                               documents)
 
 

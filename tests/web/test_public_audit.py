@@ -7,10 +7,11 @@ import json
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import update
 
-from engine import deployment, instances
-from engine.audit_checkpoints import canonical, make_checkpoint
-from engine.audit_verification import record, verify_all
-from engine.models import AuditEvent
+from engine.audit.checkpoints import canonical, make_checkpoint
+from engine.audit.verification import record, verify_all
+from engine.definitions import deployment
+from engine.persistence.models import AuditEvent
+from engine.running import instances
 from tests.support import FIXTURES
 
 

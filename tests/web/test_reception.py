@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine import human_tasks
 from engine.errors import Conflict, InvalidInput
-from engine.models import Petition, PetitionDocument, PetitionLink, PetitionSender
+from engine.work import human_tasks
+from petitions.persistence.models import Petition, PetitionDocument, PetitionLink, PetitionSender
 from tests.web.conftest import csrf
 from webapp import reception
 
@@ -177,7 +177,7 @@ def test_path_tricks_in_a_valid_name_are_stripped(app, client, login, engine_ctx
 
 def test_files_are_removed_when_the_engine_refuses_the_registration(app, client, login,
                                                                    engine_ctx, monkeypatch):
-    monkeypatch.setattr(reception.petitions, "register",
+    monkeypatch.setattr(reception.desk, "register",
                         _refusing(Conflict("Hồ sơ vừa được người khác cập nhật; vui lòng thử lại")))
     login("tiepdan")
     page = client.get("/reception/new")
@@ -221,7 +221,7 @@ def test_duplicate_flow_suggests_then_links(app, client, login, engine_ctx):
     assert back.status_code == 200 and SIMILAR in back_html and "Đã giữ 1 tệp" in back_html
 
     with pytest.MonkeyPatch.context() as patch:  # the engine refuses: the file waits again
-        patch.setattr(reception.petitions, "register", _refusing(InvalidInput("Không tìm thấy đơn")))
+        patch.setattr(reception.desk, "register", _refusing(InvalidInput("Không tìm thấy đơn")))
         failed = client.post("/reception/new", data={**confirm, f"decision-{earlier.id}": "link"})
     assert failed.status_code == 400 and "Đã giữ 1 tệp" in failed.get_data(as_text=True)
     assert _stored_files(app, "documents") == [] and len(_stored_files(app, "uploads")) == 2

@@ -3,17 +3,20 @@ file, the dashboard and the periodic report (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 import json
 import re
+from dataclasses import replace
 from datetime import date
+
 import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 
-from engine import audit, dashboard, deadlines, human_tasks, search
-from engine.models import AuditEvent, HumanTask, ProcessInstance
+from engine.audit import chain as audit
+from engine.persistence.models import AuditEvent, HumanTask, ProcessInstance
+from engine.work import deadlines, human_tasks
+from petitions.supervision import dashboard, search
 from tests.integration.test_reports import FACTS, Desk
 from tests.support import actor
 from tests.web.conftest import csrf

@@ -1,6 +1,6 @@
 """The inbox (/tasks/) and the task page, on SQLite and PostgreSQL.
 
-Petitions are registered through the engine (engine.petitions.register) by the demo reception
+Petitions are registered through the engine (petitions.register.registration.register) by the demo reception
 officer; the intake then waits at Task_classify for the handling officers. The engine clock is
 Monday 23/11/2026 08:00 in Hà Nội (tests/support.FakeClock); Tuesday 24/11/2026 is a public holiday
 (Ngày Văn hóa Việt Nam), so Wednesday 25/11 is one working day away.
@@ -13,10 +13,14 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, select, update
 
-from engine import human_tasks, inbox, instances, petitions, task_page, users
-from engine.demo import DEMO_PASSWORD
-from engine.models import HumanTask
-from engine.petitions import Registration, Sender
+from engine.accounts import users
+from engine.persistence.models import HumanTask
+from engine.running import instances
+from engine.work import human_tasks
+from petitions.demo import DEMO_PASSWORD
+from petitions.register import registration
+from petitions.register.registration import Registration, Sender
+from petitions.tasks import inbox, task_page
 from tests.web.conftest import csrf
 
 SENDER = "Nguyễn Văn An"
@@ -37,7 +41,7 @@ def _register(engine_ctx, **overrides) -> dict:
                 senders=[Sender(name=SENDER, id_number="001203004567", phone="0912345678",
                                 province_code="1", address_detail="Số 5 ngõ 3")])
     base.update(overrides)
-    return petitions.register(engine_ctx, users.actor_for(engine_ctx, "tiepdan"),
+    return registration.register(engine_ctx, users.actor_for(engine_ctx, "tiepdan"),
                               Registration(**base))
 
 
@@ -291,12 +295,12 @@ def test_task_page_renders_the_declared_form_and_no_identity(client, login, engi
 
 
 def test_documents_are_listed_by_name(client, login, engine_ctx):
-    result = petitions.register(
+    result = registration.register(
         engine_ctx, users.actor_for(engine_ctx, "tiepdan"),
         Registration(received_on=date(2026, 11, 20), channel="post", petition_type="complaint",
                      field="land_housing", summary="Khiếu nại bồi thường", anonymous=True,
                      senders=[]),
-        [petitions.StoredDocument(file_name="don-khieu-nai.pdf", stored_name="x1",
+        [registration.StoredDocument(file_name="don-khieu-nai.pdf", stored_name="x1",
                                   content_type="application/pdf", size=10, sha256="0" * 64)])
     login("xuly")
     text = _text(client.get(f"/tasks/{_task_id(engine_ctx, result['instance_id'])}"))
@@ -435,7 +439,7 @@ def test_stale_page_offers_a_draft_when_the_task_is_still_open(app, engine_ctx, 
     assert "Nội dung cần giữ lại</textarea>" in _text(officer.get(f"/tasks/{task_id}"))
 
 
-# ---- engine.inbox ------------------------------------------------------------------------------
+# ---- petitions.tasks.inbox ------------------------------------------------------------------------------
 
 def test_due_soon_window_counts_working_days(engine_ctx, three):
     """Due-soon = 0–2 working days left: from Monday 23/11 (Tuesday a holiday) up to Thursday 26/11."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.definition_diff import compare_versions
+from engine.definitions.diff import compare_versions
 from engine.errors import NotFound
 from webapp.admin import bp
 from webapp.admin.versions import load_definition, main_file, version_range

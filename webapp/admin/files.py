@@ -11,15 +11,14 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import deployment
+from engine.definitions import deployment
 from engine.definitions.safe_xml import MAX_FILE_BYTES
 from engine.errors import DeploymentError, InvalidInput, NotFound
-from engine.models import ProcessDefinition
+from engine.persistence.models import ProcessDefinition
 from webapp.admin import bp
 from webapp.admin.versions import (UPLOAD_NAME, deploy_keeping, deployment_errors, load_definition,
                                    version_tag)
 from webapp.engine_access import current_actor, engine_ctx
-
 
 # ---- downloads ---------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import gettext as _
 
-from engine import migration
 from engine.errors import InvalidInput, NotFound
+from engine.running import migration
 from webapp.admin import bp
 from webapp.admin.versions import version_range
 from webapp.engine_access import current_actor, engine_ctx

@@ -5,15 +5,14 @@ exactly the deploy validation, deploying it as a new version, and the administra
 from __future__ import annotations
 
 from flask import current_app, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from lxml import etree
 
 from engine.definitions.safe_xml import MAX_FILE_BYTES, parse_xml
 from engine.definitions.validation import validate_bundle
 from engine.errors import DeploymentError, InvalidInput, NotFound
-from engine.models import ProcessDefinition
-from engine.roles import ROLES
+from engine.persistence.models import ProcessDefinition
+from petitions.roles import ROLES
 from webapp.admin import bp, drafts
 from webapp.admin.versions import (UPLOAD_NAME, admin_when, deploy_keeping, deployment_errors,
                                    load_definition, main_file, version_numbers, version_tag)
@@ -152,7 +151,7 @@ def validate():
     content = _xml_of(data)
     files = _bundle_with(data, content)
     try:
-        bundle = validate_bundle(files)
+        bundle = validate_bundle(files, engine_ctx().roles)
     except DeploymentError as err:
         return jsonify(ok=False, errors=deployment_errors(err))
     return jsonify(ok=True, errors=[], processes=bundle.process_ids)

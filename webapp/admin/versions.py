@@ -9,15 +9,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
-from engine import deployment, migration
+from engine.definitions import deployment
 from engine.definitions.safe_xml import parse_xml
 from engine.definitions.validation import validate_bundle
 from engine.errors import DeploymentError, InvalidInput, NotFound
-from engine.models import ProcessDefinition, ProcessInstance
+from engine.persistence.models import ProcessDefinition, ProcessInstance
+from engine.running import migration
 from webapp.admin import bp
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.input_guard import MAX_ID
@@ -110,7 +110,7 @@ def version_tag(value) -> str | None:
 def deploy_keeping(key: str, files: dict[str, bytes], tag: str | None) -> list[dict]:
     """Deploy a bundle that must still define ``key`` (an edit must not silently drop or rename
     the process it was opened for); nothing is stored otherwise."""
-    bundle = validate_bundle(files)
+    bundle = validate_bundle(files, engine_ctx().roles)
     if key not in bundle.process_ids:
         raise DeploymentError(_("Bộ tệp không còn quy trình thực thi được '%(key)s' (mã của "
                                 "bpmn:process đã bị đổi hoặc xóa?)", key=key))

@@ -1,4 +1,4 @@
-"""Login and logout, with server-side sessions and login throttling (engine/logins.py).
+"""Login and logout, with server-side sessions and login throttling (engine/accounts/logins.py).
 
 The signed Flask cookie carries only a random session token; the database row it points to is
 what makes the login valid, so logout (which revokes the row) really ends the session even for a
@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from engine import logins, users
+from engine.accounts import logins, users
 from engine.errors import NotFound
 from engine.working_days import VN_TZ
 from webapp.engine_access import WebUser, engine_ctx

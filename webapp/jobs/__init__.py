@@ -13,7 +13,8 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
-from engine.models import OutboundEmail, Timer
+from engine.persistence.models import Timer
+from petitions.persistence.models import OutboundEmail
 from webapp.engine_access import engine_ctx, roles_required
 from workers.redis_connection import connect
 from workers.scheduler import QUEUE_NAME

@@ -7,9 +7,9 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import notifications
-from engine.petition_file import petition_refs
-from engine.petition_labels import vn_time
+from petitions.labels import vn_time
+from petitions.notifications import service as notifications
+from petitions.register.petition_file import petition_refs
 from webapp.engine_access import engine_ctx
 from webapp.notifications import bp
 from webapp.petitions.views import task_url

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
-from engine.petition_labels import STATUS_LABELS, TYPE_LABELS
+from petitions.labels import STATUS_LABELS, TYPE_LABELS
 
 
 class PetitionFilters(Schema):
@@ -24,7 +24,7 @@ class PetitionFilters(Schema):
 
 
 class UnsealForm(Schema):
-    """The reason is checked by the engine (engine.petitions.senders): one rule, one message."""
+    """The reason is checked by the engine (petitions.register.registration.senders): one rule, one message."""
 
     class Meta:
         unknown = EXCLUDE

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
 
-from engine import identity_rights, inbox, petitions
-from engine import petition_file as files
-from engine.working_days import VN_TZ
-from engine.documents import store_for
 from engine.errors import InvalidInput, NotFound
+from engine.working_days import VN_TZ
+from petitions.register import grants, petition_file, registration
+from petitions.register.documents import store_for
+from petitions.tasks import inbox
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.petitions import bp
 from webapp.petitions.schemas import GrantForm, PetitionFilters, UnsealForm
@@ -54,7 +54,7 @@ def _load(schema, data) -> dict:
 def index():
     """Recent petitions with simple filters (number or tracking code, type, field, status)."""
     filters = _load(PetitionFilters(), request.args)
-    result = files.list_petitions(engine_ctx(), current_actor(), query=filters["q"],
+    result = petition_file.list_petitions(engine_ctx(), current_actor(), query=filters["q"],
                                   petition_type=filters["type"],
                                   field=filters["field"], status=filters["status"],
                                   page=filters["page"])
@@ -65,7 +65,7 @@ def index():
 @login_required
 def show(petition_id: int):
     """The petition's file; a sealed denouncer identity stays masked."""
-    file = files.petition_file(engine_ctx(), petition_id, current_actor())
+    file = petition_file.petition_file(engine_ctx(), petition_id, current_actor())
     return render_template("petitions/show.html", file=file, grantees=_grantees(file))
 
 
@@ -83,11 +83,11 @@ def _grantees(file: dict) -> list[dict]:
 def identity(petition_id: int):
     """Unseal the denouncer's identity for this one response (reason required, audited)."""
     # 404 for another unit; 403 from the engine for a reader the law does not allow.
-    petition = petitions.check_may_unseal(engine_ctx(), petition_id, current_actor())
+    petition = registration.check_may_unseal(engine_ctx(), petition_id, current_actor())
     form = _load(UnsealForm(), request.form)
     if not petition.identity_sealed:
         return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
-    file = files.petition_file(engine_ctx(), petition_id, current_actor(), reason=form["reason"])
+    file = petition_file.petition_file(engine_ctx(), petition_id, current_actor(), reason=form["reason"])
     return render_template("petitions/show.html", file=file, grantees=_grantees(file))
 
 
@@ -95,11 +95,11 @@ def identity(petition_id: int):
 @login_required
 def grant_identity(petition_id: int):
     """The resolver lets an officer of the unit read this case's identity until a day (audited)."""
-    petitions.get_petition(engine_ctx(), petition_id, current_actor())  # 404 before the form's 400
+    registration.get_petition(engine_ctx(), petition_id, current_actor())  # 404 before the form's 400
     form = _load(GrantForm(), request.form)
     # The right lasts to the end of the chosen day, Vietnam time.
     until = datetime.combine(form["until"], time(23, 59, 59), VN_TZ).astimezone(timezone.utc)
-    identity_rights.grant(engine_ctx(), petition_id, form["grantee"], current_actor(),
+    grants.grant(engine_ctx(), petition_id, form["grantee"], current_actor(),
                           form["reason"], until)
     flash(_("Đã cho phép xem danh tính người tố cáo đến hết ngày %(day)s.",
             day=form["until"].strftime("%d/%m/%Y")), "success")
@@ -110,7 +110,7 @@ def grant_identity(petition_id: int):
 @login_required
 def revoke_identity_grant(petition_id: int, grant_id: int):
     """End a grant before its day."""
-    identity_rights.revoke_grant(engine_ctx(), petition_id, grant_id, current_actor())
+    grants.revoke_grant(engine_ctx(), petition_id, grant_id, current_actor())
     flash(_("Đã thu hồi quyền xem danh tính."), "success")
     return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
 
@@ -119,7 +119,7 @@ def revoke_identity_grant(petition_id: int, grant_id: int):
 @login_required
 def document(petition_id: int, doc_id: int):
     """Download one document of the petition as an attachment (never rendered inline)."""
-    meta = files.document(engine_ctx(), petition_id, doc_id, current_actor())
+    meta = petition_file.document(engine_ctx(), petition_id, doc_id, current_actor())
     path = _stored_path(meta["stored_name"])
     # send_file writes filename*=UTF-8''… (RFC 5987) for Vietnamese names, with an ASCII fallback.
     response = send_file(path, mimetype=meta["content_type"], as_attachment=True,

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import current_app, jsonify, render_template
 
-from engine.audit_checkpoints import read_latest
+from engine.audit.checkpoints import read_latest
 from engine.working_days import VN_TZ
 from webapp.public import bp
 

@@ -9,7 +9,7 @@ Flow of a POST: parse and validate everything (form and engine rules, files) →
 comes back with inline messages and the typed values (files must be chosen again) → if earlier
 petitions look like the same matter and the officer has not decided yet, a confirmation page lists
 them (the typed values ride along in hidden fields, the files wait in the temporary upload area)
-→ ``petitions.register`` with the decisions → redirect to the receipt. Files written for a
+→ ``petitions.register.registration.register`` with the decisions → redirect to the receipt. Files written for a
 registration that then fails are removed (or returned to the upload area).
 """
 from __future__ import annotations
@@ -23,12 +23,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine import addresses, petitions, users
-from engine.documents import ALLOWED_EXTENSIONS, MAX_FILE_BYTES, MAX_FILES, store_for
-from engine.duplicates import find_similar
+from engine.accounts import users
+from engine.accounts.models import Unit
 from engine.errors import Conflict, FormInvalid, InvalidInput
-from engine.models import PetitionDocument, Unit
 from engine.working_days import VN_TZ
+from petitions.persistence.models import PetitionDocument
+from petitions.register import addresses, registration as desk
+from petitions.register.documents import ALLOWED_EXTENSIONS, MAX_FILE_BYTES, MAX_FILES, store_for
+from petitions.register.duplicates import find_similar
 from webapp.engine_access import current_actor, engine_ctx, roles_required
 from webapp.reception import forms
 from webapp.reception.staging import UploadStaging
@@ -207,7 +209,7 @@ def _register(ctx, options, registration, values, uploads, token):
     try:
         written = store.put_all(uploads)
         moved = staging.move_into(token, store) if token else []
-        result = petitions.register(ctx, current_actor(), registration, moved + written)
+        result = desk.register(ctx, current_actor(), registration, moved + written)
     except FormInvalid as err:
         undo_files()
         return _render_form(options, values, errors=err.errors, token=token,
@@ -227,7 +229,7 @@ def _register(ctx, options, registration, values, uploads, token):
 
 
 def _receipt_data(ctx, petition_id: int) -> dict[str, Any]:
-    petition = petitions.get_petition(ctx, petition_id, current_actor())  # 404 for other units
+    petition = desk.get_petition(ctx, petition_id, current_actor())  # 404 for other units
     with ctx.uow(write=False) as uow:
         docs = list(uow.session.scalars(select(PetitionDocument).where(
             PetitionDocument.petition_id == petition_id).order_by(PetitionDocument.id)))
@@ -238,7 +240,7 @@ def _receipt_data(ctx, petition_id: int) -> dict[str, Any]:
     return {"petition": petition, "documents": docs, "officer": officer,
             "agency": unit.name if unit else None,
             # Masked for a sealed (denunciation) petition: no reason given, nothing unsealed.
-            "senders": petitions.senders(ctx, petition_id, current_actor()),
+            "senders": desk.senders(ctx, petition_id, current_actor()),
             "notice_due": ctx.calendar().add_working_days(petition.received_on, NOTICE_WORKING_DAYS),
             "created_at": petition.created_at.astimezone(VN_TZ)}
 
@@ -248,7 +250,7 @@ def _receipt_data(ctx, petition_id: int) -> dict[str, Any]:
 def receipt(petition_id: int):
     """The printable receipt handed to the citizen (Phiếu tiếp nhận)."""
     ctx = engine_ctx()
-    petitions.get_petition(ctx, petition_id, current_actor())  # another unit's: 404 before 403
+    desk.get_petition(ctx, petition_id, current_actor())  # another unit's: 404 before 403
     if not current_user.has_any(*ROLES):
         abort(403)
     data = _receipt_data(ctx, petition_id)

@@ -1,5 +1,5 @@
 """The registration form: its choices (read from the deployed intake process), parsing of the
-posted fields into an ``engine.petitions.Registration``, and the values to re-render.
+posted fields into an ``petitions.register.registration.Registration``, and the values to re-render.
 
 Field names on the page: the register fields by their engine names, sender rows as
 ``senders-<n>-<field>`` (rows may have gaps after JavaScript removed some; fully empty rows are
@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
-from engine import addresses, deployment, petitions
+from engine.definitions import deployment
 from engine.errors import FormInvalid
-from engine.petitions import INTAKE_KEY, REGISTER_TASK, TYPES, Registration, Sender
+from petitions.register import addresses, registration as desk
+from petitions.register.registration import INTAKE_KEY, REGISTER_TASK, TYPES, Registration, Sender
 
 CLASSIFY_TASK = "Task_classify"
 SENDER_FIELDS = ("name", "id_number", "phone", "ethnicity", "province_code", "ward_code",
@@ -90,9 +90,9 @@ def registration_schema(options: FormOptions) -> Schema:
     }, name="SenderForm")
     return Schema.from_dict({
         "received_on": fields.Date(required=True, validate=validate.Range(
-            min=petitions.EARLIEST_RECEIVED_ON,
+            min=desk.EARLIEST_RECEIVED_ON,
             error=_("Ngày nhận đơn không được trước ngày %(day)s",
-                    day=petitions.EARLIEST_RECEIVED_ON.strftime("%d/%m/%Y"))), error_messages={
+                    day=desk.EARLIEST_RECEIVED_ON.strftime("%d/%m/%Y"))), error_messages={
             "required": required, "invalid": _("Ngày không hợp lệ (ngày/tháng/năm)")}),
         "channel": choice("channel", required=True),
         "forwarder_kind": choice("forwarder_kind", load_default="none"),
@@ -170,7 +170,7 @@ def _senders(rows: list[dict]) -> list[Sender]:
 def parse(form: MultiDict, options: FormOptions, *, unit_code: str | None, today: date
           ) -> tuple[Registration, dict[str, str]]:
     """``(registration, errors)``: every error at once, the form's (types, lengths, choices) and
-    the engine's (``petitions.validate``: required fields, ID numbers, representatives…).
+    the engine's (``registration.validate``: required fields, ID numbers, representatives…).
 
     The registration may be registered only when ``errors`` is empty.
     """
@@ -198,7 +198,7 @@ def parse(form: MultiDict, options: FormOptions, *, unit_code: str | None, today
         priority_markers=list(dict.fromkeys(data.get("priority_markers", []))),
         remote_area=data.get("remote_area", False), unit_code=unit_code)
     try:
-        petitions.validate(registration, today)
+        desk.validate(registration, today)
     except FormInvalid as err:
         stand_ins = {"signers": ("signers", "representatives"), "received_on": ("received_on",)}
         ignored = {key for bad, keys in stand_ins.items() if bad in errors for key in keys}

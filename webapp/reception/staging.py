@@ -21,9 +21,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
-from engine.documents import MAX_FILES, FolderDocumentStore
 from engine.errors import InvalidInput
-from engine.petitions import StoredDocument
+from petitions.register.documents import MAX_FILES, FolderDocumentStore
+from petitions.register.registration import StoredDocument
 
 MAX_AGE_S = 24 * 3600
 _TOKEN = re.compile(r"[0-9a-f]{32}")

@@ -5,9 +5,9 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
-from engine.petition_labels import STATUS_LABELS, TYPE_LABELS
-from engine.reports import PERIOD_KINDS
-from engine.search import IDENTITY_KINDS, MAX_QUERY_CHARS, OVERDUE_CHOICES
+from petitions.labels import STATUS_LABELS, TYPE_LABELS
+from petitions.supervision.report_letters import PERIOD_KINDS
+from petitions.supervision.search import IDENTITY_KINDS, MAX_QUERY_CHARS, OVERDUE_CHOICES
 
 
 def _day(**kwargs) -> fields.Date:
@@ -63,7 +63,7 @@ class ReportQuery(_Query):
 
 
 class UnsealForm(_Query):
-    """The reason is checked by the engine (engine.petitions.senders): one rule, one message."""
+    """The reason is checked by the engine (petitions.register.registration.senders): one rule, one message."""
 
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
 

@@ -11,12 +11,14 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from engine import case_export, history, identity_rights, petitions, reports, search
-from engine import dashboard as dashboard_q
-from engine.report_xlsx import to_xlsx
 from engine.errors import InvalidInput
-from engine.models import ProcessInstance
+from engine.persistence.models import ProcessInstance
 from engine.working_days import VN_TZ
+from petitions.identity import rights
+from petitions.register import registration
+from petitions.supervision import (case_export, dashboard as dashboard_q, diagrams, history,
+                                   history_replay, report_letters, reports, search)
+from petitions.supervision.report_xlsx import to_xlsx
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.supervision import bp
 from webapp.supervision.schemas import (HistoryQuery, IdentitySearchForm, ReportQuery, SearchQuery,
@@ -110,22 +112,22 @@ def identity_search():
 
 def _history_page(instance_id: int, *, revealed: list[dict] | None = None):
     query = _load(HistoryQuery(), request.args)
-    filters = history.EventFilter(event_type=query["type"], actor=query["actor"],
+    filters = history_replay.EventFilter(event_type=query["type"], actor=query["actor"],
                                   date_from=query["date_from"], date_to=query["date_to"])
     data = history.history(engine_ctx(), instance_id, current_actor(), filters=filters,
                            as_of=query["as_of"])
     petition = data["petition"]
     senders = revealed
     if senders is None and petition:
-        senders = petitions.senders(engine_ctx(), petition["id"], current_actor())
+        senders = registration.senders(engine_ctx(), petition["id"], current_actor())
     markers = {f["index"]: json.dumps(f["markers"]) for f in data["diagram"]["files"]}
     # bpmn-js 18 renders under the app's strict CSP (no inline style or script needed).
     return render_template(
         "supervision/history.html", data=data, query=query, senders=senders or [],
         revealed=revealed is not None, markers=markers,
         can_unseal=bool(petition and petition["sealed"] and revealed is None
-                        and identity_rights.can_read_identity(
-                            current_actor(), petitions.get_petition(engine_ctx(), petition["id"],
+                        and rights.can_read_identity(
+                            current_actor(), registration.get_petition(engine_ctx(), petition["id"],
                                                                     current_actor()))),
         filtered=any(query[k] for k in ("type", "actor", "date_from", "date_to")))
 
@@ -143,7 +145,7 @@ def unseal(instance_id: int):
     data = history.history(engine_ctx(), instance_id, current_actor())
     if not data["petition"]:
         abort(404)
-    revealed = petitions.senders(engine_ctx(), data["petition"]["id"], current_actor(),
+    revealed = registration.senders(engine_ctx(), data["petition"]["id"], current_actor(),
                                  reason=form["reason"])
     return _history_page(instance_id, revealed=revealed)
 
@@ -151,7 +153,7 @@ def unseal(instance_id: int):
 @bp.get("/instances/<int:instance_id>/diagram/<int:index>.bpmn")
 def diagram(instance_id: int, index: int):
     """One BPMN file of the instance's own deployed version, for the viewer."""
-    text = history.diagram_xml(engine_ctx(), instance_id, index, current_actor())
+    text = diagrams.diagram_xml(engine_ctx(), instance_id, index, current_actor())
     response = Response(text, mimetype="application/xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -175,7 +177,7 @@ def _report_params():
     year = query["year"] or today.year
     index = query["index"] if query["kind"] else today.month
     try:
-        period = reports.period(kind, year, index)
+        period = report_letters.period(kind, year, index)
     except ValueError as err:
         raise InvalidInput(_("Kỳ báo cáo không hợp lệ: %(reason)s", reason=str(err))) from None
     return query, period
@@ -187,7 +189,7 @@ def reports_page():
     query, period = _report_params()
     report = reports.build(engine_ctx(), period, query["unit"], units=current_actor().units) if query["kind"] else None
     return render_template("supervision/reports.html", report=report, query=query, period=period,
-                           kinds=reports.PERIOD_KINDS, units=search.choices(engine_ctx())["unit"],
+                           kinds=report_letters.PERIOD_KINDS, units=search.choices(engine_ctx())["unit"],
                            years=_years())
 
 

@@ -1,7 +1,7 @@
 """Officers' work: the inbox (/tasks/) and the task page (form, draft, completion, claim, reassign).
 
-Queries come from ``engine.inbox`` (the lists) and ``engine.task_page`` (one task); commands from
-``engine.human_tasks``. Engine errors not handled here become HTTP pages in ``webapp/errors.py``. A
+Queries come from ``petitions.tasks.inbox`` (the lists) and ``petitions.tasks.task_page`` (one task); commands from
+``engine.work.human_tasks``. Engine errors not handled here become HTTP pages in ``webapp/errors.py``. A
 completion posted from a page that has gone stale (the task was completed, cancelled or given to
 someone else meanwhile) gets a 409 page that shows what the user typed, and offers to keep it as a
 draft when the task is still open for them.
@@ -11,16 +11,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from engine import human_tasks, inbox as inbox_q, task_page as task_q, users
+from engine.accounts import users
 from engine.errors import Conflict, Forbidden, FormInvalid, InvalidState
+from engine.work import human_tasks
 from engine.working_days import VN_TZ
+from petitions.tasks import inbox as inbox_q, task_page as task_q
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.tasks.forms import display_values, submitted_data
 

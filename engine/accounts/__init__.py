@@ -1,0 +1,1 @@
+"""Units, users, roles, sessions and who may see which unit's cases."""

@@ -1,0 +1,1 @@
+"""The hash-chained audit log, its signed checkpoints and its verification."""

@@ -1,0 +1,1 @@
+"""Storage: the database engine, the unit of work, the tables and the serialized states."""

@@ -1,0 +1,1 @@
+"""Running diagram code: the restricted sandbox, its budgets and the helpers scripts may call."""

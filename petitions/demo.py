@@ -1,0 +1,79 @@
+"""Demo accounts for a first start: one user per role in a demo commune."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from engine.accounts.models import User
+from engine.accounts.users import add_user, hash_password, set_password
+
+if TYPE_CHECKING:
+    from engine.context import EngineContext
+
+DEMO_UNIT = "ubnd-xa-demo"
+# Demo accounts only (documented in the README); a real deployment sets its own passwords.
+DEMO_PASSWORD = "demo-2026"
+DEMO_USERS = [
+    ("tiepdan", "Nguyễn Thị Tiếp", ["reception_officer"]),
+    ("xuly", "Trần Văn Xử", ["handling_officer"]),
+    ("xuly2", "Lê Thị Lý", ["handling_officer"]),
+    ("truongdonvi", "Phạm Văn Trưởng", ["head_of_unit"]),
+    ("xacminh", "Hoàng Văn Minh", ["verification_team"]),
+    ("congkhai", "Vũ Thị Khai", ["publication_officer"]),
+    ("giamsat", "Đỗ Văn Sát", ["supervisor"]),
+    ("quantri", "Bùi Thị Trị", ["administrator"]),
+]
+
+
+def seed_demo_users(ctx: "EngineContext") -> list[str]:
+    """Create the demo users that do not exist yet; returns the names created."""
+    with ctx.uow(write=False) as uow:
+        existing = set(uow.session.scalars(select(User.username)))
+    created = []
+    shared_hash = None  # one hash for the shared, published demo password: seeding stays fast
+    for username, display, roles in DEMO_USERS:
+        if username not in existing:
+            shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
+            add_user(ctx, username, roles, actor="demo-seed", unit=DEMO_UNIT, display_name=display)
+            set_password(ctx, username, DEMO_PASSWORD, actor="demo-seed", password_hash=shared_hash)
+            created.append(username)
+    return created
+
+
+# Demo letters (fictitious people) so a first start shows the inbox, the petition file and the
+# supervisors' pages at work; registered through the real command, as the reception desk would.
+DEMO_LETTERS = [
+    ("complaint", "land_housing", "Khiếu nại Quyết định thu hồi đất số 120/QĐ-UBND vì bồi thường "
+     "thấp hơn giá thị trường", "Trần Thị Demo", "001199000001", "0900000001"),
+    ("denunciation", "corruption", "Tố cáo cán bộ địa chính xã nhận tiền để xác nhận hồ sơ đất",
+     "Lê Văn Mẫu", "001199000002", "0900000002"),
+    ("recommendation", "policy", "Kiến nghị sửa chữa cầu tràn thôn Đông trước mùa mưa",
+     "Phạm Thị Thử", "001199000003", "0900000003"),
+    ("feedback", "other", "Phản ánh đèn chiếu sáng đường liên thôn bị hỏng nhiều ngày",
+     "Hoàng Văn Ví Dụ", "001199000004", "0900000004"),
+]
+
+
+def seed_demo_cases(ctx: "EngineContext") -> list[str]:
+    """Register the demo letters once, when the register is empty; returns their numbers."""
+    from datetime import timedelta
+
+    from engine.accounts.users import actor_for
+    from engine.working_days import VN_TZ
+    from petitions.persistence.models import Petition
+    from petitions.register import registration
+    from petitions.register.registration import Registration, Sender
+    with ctx.uow(write=False) as uow:
+        if uow.session.scalar(select(Petition.id).limit(1)) is not None:
+            return []
+    desk = actor_for(ctx, "tiepdan")
+    today = ctx.clock.now().astimezone(VN_TZ).date()
+    numbers = []
+    for i, (kind, field, summary, name, id_number, phone) in enumerate(DEMO_LETTERS):
+        result = registration.register(ctx, desk, Registration(
+            received_on=today - timedelta(days=len(DEMO_LETTERS) - i), channel="direct",
+            petition_type=kind, field=field, summary=summary,
+            senders=[Sender(name=name, id_number=id_number, phone=phone)]))
+        numbers.append(result["number"])
+    return numbers

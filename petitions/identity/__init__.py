@@ -1,0 +1,1 @@
+"""Protecting senders' identities: matching, redaction, sealing and who may read them."""

@@ -1,0 +1,200 @@
+"""Tables of the petition domain. They share the kernel's ``Base.metadata``: one schema, one
+set of migrations (``petitions/persistence/migrations``).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, event)
+from sqlalchemy.orm import Mapped, mapped_column
+
+import engine.accounts.models  # noqa: F401  (the kernel's tables: one metadata, one schema)
+import engine.persistence.models  # noqa: F401
+from engine.persistence.database import Base, UTCDateTime
+from petitions.persistence.vault import EncryptedText, blind_index_or_none
+
+
+class Notification(Base):
+    """In-app notification for one user."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "username", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboundEmail(Base):
+    """The email outbox: written with the change that causes it, sent by the workers."""
+
+    __tablename__ = "outbound_emails"
+    __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))     # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PetitionCounter(Base):
+    """Per-year petition numbering, locked while a number is taken."""
+
+    __tablename__ = "petition_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Petition(Base):
+    """A letter as registered (sổ tiếp nhận): the register fields of the domain spec §8.
+
+    The sender's identity is NOT in the workflow data: it lives in ``petition_senders`` only, so
+    it never reaches task data, audit payloads or published texts, and a denunciation's senders
+    can be sealed (LTC Điều 8.3, 56.2).
+    """
+
+    __tablename__ = "petitions"
+    __table_args__ = (
+        Index("ix_petitions_type_received", "petition_type", "received_on"),
+        Index("ix_petitions_unit_received", "unit_code", "received_on"),
+        # Supervisors' search (petitions/supervision/search.py, migration 0006).
+        Index("ix_petitions_received_cover", "received_on", "id",
+              postgresql_include=["instance_id", "petition_type", "field", "unit_code",
+                                  "search_text"]),
+        Index("ix_petitions_field_received", "field", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), unique=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(30))
+    forwarder_kind: Mapped[str] = mapped_column(String(20), default="none")
+    forwarded_by: Mapped[str | None] = mapped_column(String(500))
+    petition_type: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str] = mapped_column(String(30))
+    summary: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(500))
+    priority_markers: Mapped[list] = mapped_column(JSON)
+    signers: Mapped[int] = mapped_column(Integer, default=1)
+    remote_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    identity_sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_code: Mapped[str | None] = mapped_column(String(100))
+    # Who resolves a denunciation and so may read its denouncer: the owning unit's head, or the
+    # unit above when the head is the one denounced (LTC Điều 12–13). None: the owning unit.
+    resolver_unit_code: Mapped[str | None] = mapped_column(String(100))
+    search_text: Mapped[str] = mapped_column(Text)  # diacritic-free, for duplicate detection
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PetitionSender(Base):
+    """A sender of a letter. Identity fields are encrypted at rest (petitions/persistence/vault.py) for
+    every letter; exact searches go through the keyed hashes, filled on every write."""
+
+    __tablename__ = "petition_senders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(EncryptedText("petition_senders.name"))
+    id_number: Mapped[str | None] = mapped_column(EncryptedText("petition_senders.id_number"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("petition_senders.phone"))
+    ethnicity: Mapped[str | None] = mapped_column(EncryptedText("petition_senders.ethnicity"))
+    province_code: Mapped[str | None] = mapped_column(String(10))
+    ward_code: Mapped[str | None] = mapped_column(String(10))
+    address_detail: Mapped[str | None] = mapped_column(
+        EncryptedText("petition_senders.address_detail"))
+    is_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+@event.listens_for(PetitionSender, "before_insert")
+@event.listens_for(PetitionSender, "before_update")
+def _sender_blind_indexes(_mapper, _connection, sender: PetitionSender) -> None:
+    # Recomputed on every write, so a corrected number is found by its new value only.
+    sender.id_number_hash = blind_index_or_none("id_number", sender.id_number)
+    sender.phone_hash = blind_index_or_none("phone", sender.phone)
+
+
+class PetitionDocument(Base):
+    __tablename__ = "petition_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(300))     # as shown (sanitised)
+    stored_name: Mapped[str] = mapped_column(String(100))   # random name on disk
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PetitionLink(Base):
+    """A suggested or confirmed link between petitions (duplicate or related)."""
+
+    __tablename__ = "petition_links"
+    __table_args__ = (UniqueConstraint("petition_id", "other_id", name="uq_petition_link"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"))
+    kind: Mapped[str] = mapped_column(String(20))           # duplicate | related
+    score: Mapped[float | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))         # linked | dismissed
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProtectedText(Base):
+    """The original of a free text that may quote a sender (summary, form text, file name).
+
+    The text shown everywhere (the register row, workflow data, audit payloads, file names) is the
+    redacted copy made when it was written; the original is kept here, encrypted, for the readers
+    the law allows (LTC Điều 8, 47–48). Audit payloads refer to it by id, never carry its text.
+    """
+
+    __tablename__ = "protected_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))      # summary | document | field | draft | reason
+    ref: Mapped[str | None] = mapped_column(String(200))  # e.g. "task:12:proposal_note", "doc:3"
+    redacted: Mapped[str] = mapped_column(Text)
+    original: Mapped[str] = mapped_column(EncryptedText("protected_texts.original"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdentityGrant(Base):
+    """The resolver lets one person read a case's sealed identity, with a reason, until a date."""
+
+    __tablename__ = "identity_grants"
+    __table_args__ = (Index("ix_identity_grants_petition_grantee", "petition_id", "grantee"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"))
+    grantee: Mapped[str] = mapped_column(String(200))
+    granted_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)              # the redacted copy
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,1 @@
+"""Supervisors' pages: search, history, dashboard, reports and the case export."""

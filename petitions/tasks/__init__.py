@@ -1,0 +1,1 @@
+"""Officers' pages over tasks: the inbox and the task page."""
