@@ -73,6 +73,9 @@ PRESETS = {
     "approve": "true", "initial_extended": "false", "resolver_competent": "true",
     "sent_to_competent_body": "false", "already_transferred_or_guided": "false",
     "conditions_met": "true", "competent_body": "", "duplicate_of": "",
+    # Against the unit's own head, the unit above would resolve and the head could not read:
+    # the positive control needs the head to be the resolver.
+    "accused_is_head": "false",
 }
 
 
