@@ -16,17 +16,11 @@ if TYPE_CHECKING:
 _MANY = select(ProcessInstance).where(
     ProcessInstance.id.in_(bindparam("instance_ids", expanding=True))) \
     .order_by(ProcessInstance.id).execution_options(populate_existing=True)
-
-
 _LOCK_MANY = {"plain": _MANY, "update": _MANY.with_for_update(),
               "skip_locked": _MANY.with_for_update(skip_locked=True)}
-
-
 _OF_TASK = select(ProcessInstance).where(ProcessInstance.id == select(HumanTask.instance_id).where(
     HumanTask.id == bindparam("task_id")).scalar_subquery()) \
     .execution_options(populate_existing=True)
-
-
 _LOCK_OF_TASK = {"plain": _OF_TASK, "update": _OF_TASK.with_for_update()}
 
 

@@ -16,8 +16,6 @@ if TYPE_CHECKING:
 
 
 DEFAULT_DAYS_BEFORE = 2
-
-
 WORKDAY_START = time(7, 30)  # reminders arrive at the start of the office day, Vietnam time
 
 

@@ -9,7 +9,7 @@ access. Single operations that run long in C (huge powers, repeats, big integers
 refused before they run by the size checks below.
 
 A budget once exceeded stays exceeded ("tripped"): a script that catches the error only earns
-itself another one at its next guard, and ``runtime.save`` refuses to store the step.
+itself another one at its next guard, and ``saving.save`` refuses to store the step.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ MAX_DATA_DEPTH = 50
 
 class StepAborted(EngineError):
     """A workflow step was discarded (rolled back); ``recorded`` once the instance's error was
-    written by a second transaction (runtime.save)."""
+    written by a second transaction (engine/running/saving.py)."""
 
     code = "step_aborted"
 

@@ -1,4 +1,5 @@
-"""Human tasks: READY user/manual tasks mirrored into a table, and what people do with them."""
+"""What people do with human tasks (the READY user/manual tasks ``engine/running/task_mirror.py``
+keeps in a table): claim, give back, assign, complete, save a draft, list."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping

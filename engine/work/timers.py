@@ -1,6 +1,6 @@
-"""Timer rows mirrored from waiting timer events, and firing them.
+"""Firing due timers: from the sweep, from a wake-up, or before a completion.
 
-The row is the source of truth (workers schedule wake-ups from it, a sweep heals lost ones). The
+The row (``engine/running/timer_mirror.py``) is the source of truth (workers schedule wake-ups from it, a sweep heals lost ones). The
 library compares timers with the real ``datetime.now``; to honour the injected clock, a timer that
 is due by our clock but not yet by the library's gets its stored due value moved into the past
 before ``refresh_timers`` (``_force_due``).
@@ -46,8 +46,6 @@ _LIVE = ("waiting", "running")
 # A timer whose firing failed is retried after FIRE_RETRY_BASE_S, then twice as long each time;
 # after MAX_FIRE_ATTEMPTS its instance is put in error: no path retries in a hot loop.
 FIRE_RETRY_BASE_S = 30
-
-
 MAX_FIRE_ATTEMPTS = 5
 
 

@@ -15,14 +15,14 @@ if TYPE_CHECKING:
     from engine.persistence.models import ProcessInstance
 
 
-INTAKE_PROCESS = "petition_intake"  # petitions.register.registration.INTAKE_KEY (not imported: it imports us)
-
-
+# registration.INTAKE_KEY; not imported: the register sits above identity (docs/architecture.md).
+INTAKE_PROCESS = "petition_intake"
 FREE_TEXT_TYPES = frozenset({"string", "text"})
 
 
 class PetitionDataGuard:
-    """The engine's task-data port for petition cases: what enters the workflow and the audit."""
+    """The engine's task-data port for petition cases: what enters the workflow and the audit.
+    Sealing on classification reacts afterwards, to ``TaskCompleted`` (``flows.py``)."""
 
     def __call__(self, uow, instance: "ProcessInstance", task: "HumanTask", data: Mapping[str, Any],
                  form: dict | None, actor: "Actor", now: datetime) -> tuple[dict, dict]:

@@ -8,6 +8,9 @@
 - people the resolver grants it to, case by case, with a reason and an expiry (``identity_grants``);
 - supervisors over the owning unit, by unsealing with a reason;
 - never administrators, nor anyone else. Every read is audited by the caller.
+
+The commands that record delegations and grants are ``engine/accounts/delegations.py`` and
+``petitions/register/grants.py``; the rules they feed are here.
 """
 from __future__ import annotations
 
@@ -26,8 +29,6 @@ if TYPE_CHECKING:
 
 # The classification step, where the officer must check the sender's name and address.
 CLASSIFY_STEPS = frozenset({"Task_classify"})
-
-
 IDENTITY_ROLES = frozenset({"head_of_unit", "supervisor"})
 
 

@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 
 PAGE_SIZE = 50
-
-
 REGISTER_FIELDS = ("number", "tracking_code", "received_on", "channel", "forwarder_kind",
                    "forwarded_by", "petition_type", "field", "summary", "location", "signers",
                    "priority_markers", "remote_area", "identity_sealed", "unit_code", "created_by",
@@ -215,8 +213,6 @@ def _documents(session, petition: Petition, actor: Actor, names, now: datetime, 
 
 
 LINK_KINDS = {"duplicate": "Trùng nội dung", "related": "Liên quan"}
-
-
 LINK_STATUSES = {"linked": "Đã xác nhận", "dismissed": "Đã loại (không trùng)"}
 
 

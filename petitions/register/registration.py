@@ -38,20 +38,10 @@ if TYPE_CHECKING:
 
 
 INTAKE_KEY = "petition_intake"
-
-
 REGISTER_TASK = "Task_register"
-
-
 TYPES = ("complaint", "denunciation", "recommendation", "feedback", "mixed")
-
-
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
 _ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
-
-
 _PHONE = re.compile(r"^(\+84|0)\d{8,10}$")
 
 

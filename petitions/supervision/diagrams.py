@@ -26,8 +26,6 @@ _NOT_NODES = {"process", "collaboration", "participant", "laneSet", "lane", "seq
               "timeDate", "timeDuration", "timeCycle", "script", "dataObject",
               "dataObjectReference", "dataInputAssociation", "dataOutputAssociation",
               "flowNodeRef", "multiInstanceLoopCharacteristics", "standardLoopCharacteristics"}
-
-
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 

@@ -13,14 +13,8 @@ from petitions.persistence.models import Petition, PetitionLink
 
 PERIOD_KINDS = {"month": "Tháng", "quarter": "Quý", "half": "6 tháng", "nine": "9 tháng",
                 "year": "Năm"}
-
-
 CLOSED = ("completed", "terminated")
-
-
 CHUNK = 500
-
-
 CLASSIFY_STEP = "Task_classify"
 
 
@@ -42,25 +36,13 @@ ROUTE_STEPS = {
 # the field holding the outcome.
 RESOLUTION_STEPS = {"Task_kn_decide": "decision_result",
                     "Task_den_conclusion": "conclusion_outcome", "Task_pakn_answer": None}
-
-
 TERMINATION_STEPS = frozenset({"Task_kn_terminate", "Task_den_terminate"})
-
-
 SANCTION_STEPS = frozenset({"Task_den_sanction"})
-
-
 CRIME_STEPS = frozenset({"Task_den_crime_action", "Task_intake_investigators"})
-
-
 OUTCOMES = {"correct": "correct", "true": "correct", "partly_correct": "partly",
             "partly": "partly", "wrong": "wrong", "false": "wrong"}
-
-
 STEP_IDS = frozenset(ROUTE_STEPS) | frozenset(RESOLUTION_STEPS) | TERMINATION_STEPS | \
     SANCTION_STEPS | CRIME_STEPS
-
-
 EVENT_STEPS = frozenset({CLASSIFY_STEP}) | frozenset(RESOLUTION_STEPS)
 
 

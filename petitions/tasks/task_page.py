@@ -38,7 +38,7 @@ HISTORY_EVENTS = ("task_completed_by_user", "task_assigned", "task_claimed", "ta
 
 
 def _role_ok(task: HumanTask, actor: Actor) -> bool:
-    """The rule of human_tasks._check_role, as a yes/no."""
+    """The rule of engine/work/human_tasks.py ``_check_role``, as a yes/no."""
     if not actor.sees_unit(task.candidate_unit):
         return False
     if actor.is_admin:
