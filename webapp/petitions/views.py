@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
 
-from engine import identity_rights, inbox, petitions
+from engine import identity_rights, petitions
 from engine import petition_file as files
 from engine.working_days import VN_TZ
 from engine.documents import store_for
@@ -70,12 +70,10 @@ def show(petition_id: int):
 
 
 def _grantees(file: dict) -> list[dict]:
-    """Who the resolver may grant the identity right to: the other people of the unit."""
+    """Who the resolver may grant the identity right to (none unless the reader resolves)."""
     if file.get("grants") is None:
         return []
-    unit = file["petition"]["unit_code"]
-    return [u for u in inbox.eligible_assignees(engine_ctx(), None, unit)
-            if u["username"] != current_actor().username]
+    return identity_rights.grantees(engine_ctx(), file["petition"]["id"], current_actor())
 
 
 @bp.post("/<int:petition_id>/identity")
