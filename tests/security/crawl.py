@@ -70,6 +70,8 @@ PRESETS = {
     "approve": "true", "initial_extended": "false", "resolver_competent": "true",
     "sent_to_competent_body": "false", "already_transferred_or_guided": "false",
     "conditions_met": "true", "competent_body": "", "duplicate_of": "",
+    # The denounced person is not the head: the demo commune's head resolves (and may unseal).
+    "accused_is_head": "false",
 }
 
 
