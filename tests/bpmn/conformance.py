@@ -54,3 +54,31 @@ def chain(*nodes: str, prefix: str = "f") -> str:
 
 def deploy(ctx, name: str, content: bytes) -> list[dict]:
     return deployment.deploy(ctx, {name: content}, actor="admin")
+
+
+def start(ctx, key: str, **kwargs) -> int:
+    from engine import instances
+    return instances.start(ctx, key, actor="admin", **kwargs)["instance_id"]
+
+
+def details(ctx, instance_id: int) -> dict:
+    from engine import instances
+    return instances.details(ctx, instance_id)
+
+
+def ready(ctx, instance_id: int) -> list[str]:
+    from engine import human_tasks
+    return sorted(t["bpmn_id"] for t in human_tasks.list_tasks(ctx, instance_id=instance_id))
+
+
+def complete(ctx, instance_id: int, bpmn_id: str, data: dict | None = None) -> dict:
+    """Complete the ready task ``bpmn_id`` of the instance as an actor holding every role."""
+    from engine import human_tasks
+    from tests.bpmn.harness import EVERYONE
+    task = next(t for t in human_tasks.list_tasks(ctx, instance_id=instance_id)
+                if t["bpmn_id"] == bpmn_id)
+    return human_tasks.complete(ctx, task["id"], EVERYONE, data or {})
+
+
+def user(uid: str) -> str:
+    return f'<bpmn:userTask id="{uid}" name="{uid}"/>'

@@ -1,0 +1,107 @@
+"""Issue 14, run-time items: patterns SpiffWorkflow runs, run by the engine through save and
+restore between every command (event sub-processes, event-based gateways with timers, runaway
+processes, failed deadline actions)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from SpiffWorkflow.util.task import TaskState
+
+from engine import runtime, timers
+from engine.models import ProcessInstance
+from engine.serialization import BoundedCache
+from tests.bpmn.conformance import (chain, complete, definitions, deploy, details, process, ready,
+                                    script, start, user)
+
+SIGNAL = '<bpmn:signal id="Sig_escalate" name="escalate"/>'
+
+
+def _event_subprocess_diagram() -> bytes:
+    """A signal thrown by the main flow starts a non-interrupting event sub-process holding a
+    user task (BPMN 2.0 §10.3.5)."""
+    body = ('<bpmn:startEvent id="S"/>' + user("Task_wait")
+            + '<bpmn:intermediateThrowEvent id="Throw"><bpmn:signalEventDefinition '
+              'signalRef="Sig_escalate"/></bpmn:intermediateThrowEvent>'
+            + user("Task_after") + '<bpmn:endEvent id="E"/>'
+            + chain("S", "Task_wait", "Throw", "Task_after", "E")
+            + '<bpmn:subProcess id="ESP" triggeredByEvent="true">'
+              '<bpmn:startEvent id="ESP_S" isInterrupting="false"><bpmn:signalEventDefinition '
+              'signalRef="Sig_escalate"/></bpmn:startEvent>'
+            + user("ESP_report") + script("ESP_T", "escalated = True") + '<bpmn:endEvent id="ESP_E"/>'
+            + chain("ESP_S", "ESP_report", "ESP_T", "ESP_E", prefix="esp") + "</bpmn:subProcess>")
+    return definitions(SIGNAL, process("p_esp", body))
+
+
+def _forget_specs(ctx) -> None:
+    """As a new CLI command or worker would: the spec comes again from what was deployed."""
+    ctx.specs = BoundedCache()
+    ctx.definitions = BoundedCache()
+
+
+def test_signal_event_subprocess_runs_after_a_save_and_restore(ctx):
+    """Item 2: the event sub-process started, the instance was stored, and a command restoring
+    it from the deployed spec finishes the sub-process (it used to end in error with the repr of
+    a SubWorkflowTask); an instance started afterwards does not run the sub-process uncalled."""
+    deploy(ctx, "esp.bpmn", _event_subprocess_diagram())
+    instance_id = start(ctx, "p_esp")
+    _forget_specs(ctx)
+    complete(ctx, instance_id, "Task_wait")
+    assert ready(ctx, instance_id) == ["ESP_report", "Task_after"]
+    other = start(ctx, "p_esp")  # same cached spec, after the first instance's trigger
+    assert ready(ctx, other) == ["Task_wait"]
+    assert "ESP_S" not in {t["bpmn_id"] for t in _open_tasks(ctx, other)}
+    _forget_specs(ctx)
+    complete(ctx, instance_id, "ESP_report")
+    assert details(ctx, instance_id)["error"] is None
+    _forget_specs(ctx)
+    complete(ctx, instance_id, "Task_after")
+    shown = details(ctx, instance_id)
+    assert shown["status"] == "completed", shown["error"]
+    states = [(e["payload"]["bpmn_id"], e["payload"]["to"]) for e in shown["events"]
+              if e["type"] == "task_state"]
+    assert ("ESP_T", "COMPLETED") in states and ("ESP", "COMPLETED") in states
+
+
+def _open_tasks(ctx, instance_id: int) -> list[dict]:
+    """Every unfinished task of the instance's workflow (not only human tasks)."""
+    with ctx.uow(write=False) as uow:
+        instance = uow.session.get(ProcessInstance, instance_id)
+        definition = runtime.load_definition(ctx, uow, instance.definition_id)
+        workflow = runtime.load_workflow(ctx, definition, instance)
+    return [{"bpmn_id": t.task_spec.bpmn_id, "state": t.state} for t in runtime.all_tasks(workflow)
+            if t.task_spec.bpmn_id and not t.state & TaskState.FINISHED_MASK
+            and t.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED)]
+
+
+def _gateway_diagram() -> bytes:
+    """Wait for the citizen's documents (a message) OR the deadline (a timer), BPMN 2.0 §10.6.6."""
+    body = ('<bpmn:startEvent id="S"/><bpmn:eventBasedGateway id="G"/>'
+            '<bpmn:intermediateCatchEvent id="Catch_docs"><bpmn:messageEventDefinition '
+            'messageRef="Msg_docs"/></bpmn:intermediateCatchEvent>'
+            '<bpmn:intermediateCatchEvent id="Timer_deadline"><bpmn:timerEventDefinition>'
+            '<bpmn:timeDuration>"P10D"</bpmn:timeDuration></bpmn:timerEventDefinition>'
+            '</bpmn:intermediateCatchEvent>'
+            + script("T_docs", "outcome = 'documents'") + script("T_late", "outcome = 'deadline'")
+            + '<bpmn:endEvent id="E"/>'
+            + chain("S", "G", "Catch_docs", "T_docs", "E", prefix="a")
+            + chain("G", "Timer_deadline", "T_late", "E", prefix="b"))
+    return definitions('<bpmn:message id="Msg_docs" name="documents_added"/>',
+                       process("p_gateway", body))
+
+
+def test_event_based_gateway_timer_is_a_timer_row_and_fires(ctx):
+    """Item 1: the waiting task is the gateway itself with a combined event definition; its timer
+    still gets a row, and the sweep fires it."""
+    deploy(ctx, "gateway.bpmn", _gateway_diagram())
+    instance_id = start(ctx, "p_gateway")
+    pending = details(ctx, instance_id)["timers"]
+    assert len(pending) == 1 and pending[0]["kind"] == "event_gateway"
+    assert pending[0]["bpmn_id"] in ("G", "Timer_deadline")
+    due = datetime.fromisoformat(pending[0]["due_at"])  # P10D from the library's clock
+    assert timers.fire_due_timers(ctx, due - timedelta(seconds=1))["fired"] == 0
+    fired = timers.fire_due_timers(ctx, due + timedelta(seconds=1))
+    assert fired["fired"] == 1 and fired["failed"] == []
+    shown = details(ctx, instance_id)
+    assert shown["status"] == "completed" and shown["data"]["outcome"] == "deadline"
