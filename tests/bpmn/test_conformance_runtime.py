@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
 
 from engine import runtime, timers
 from engine.models import ProcessInstance
+from engine.script_budget import DEFAULT_STEP_BUDGET, StepBudgetExceeded
 from engine.serialization import BoundedCache
-from tests.bpmn.conformance import (chain, complete, definitions, deploy, details, process, ready,
-                                    script, start, user)
+from tests.bpmn.conformance import (chain, complete, definitions, deploy, details, flow, process,
+                                    ready, script, start, user)
 
 SIGNAL = '<bpmn:signal id="Sig_escalate" name="escalate"/>'
 
@@ -105,3 +106,55 @@ def test_event_based_gateway_timer_is_a_timer_row_and_fires(ctx):
     assert fired["fired"] == 1 and fired["failed"] == []
     shown = details(ctx, instance_id)
     assert shown["status"] == "completed" and shown["data"]["outcome"] == "deadline"
+
+
+def _runaway_diagrams() -> dict[str, bytes]:
+    """A process whose call activity calls the process itself, and a loop (after a user task)
+    through a gateway and a none intermediate event: neither waits anywhere, neither runs a
+    script."""
+    recursive = ('<bpmn:startEvent id="S"/><bpmn:callActivity id="Call_self" calledElement="p_self"/>'
+                 '<bpmn:endEvent id="E"/>' + chain("S", "Call_self", "E"))
+    loop = ('<bpmn:startEvent id="L_S"/>' + user("Task_go") + '<bpmn:exclusiveGateway id="L_G"/>'
+            '<bpmn:intermediateThrowEvent id="L_again"/>'
+            + chain("L_S", "Task_go", "L_G", "L_again", prefix="l") + flow("l_back", "L_again", "L_G"))
+    return {"self.bpmn": definitions(process("p_self", recursive)),
+            "loop.bpmn": definitions(process("p_loop", loop))}
+
+
+def _assert_step_message(err, limit: int) -> None:
+    assert f"quá {limit} bước" in err.message and "tự gọi chính nó" in err.message
+
+
+@pytest.mark.parametrize("steps", [100, None])
+def test_process_calling_itself_is_refused_at_start_and_nothing_written(ctx, steps):
+    """Item 7: past the step budget (configurable: ENGINE_STEP_BUDGET) the step is discarded with
+    a message saying why; the default budget stops self-recursion before the CPU budget does."""
+    if steps is not None:
+        ctx.step_budget = steps
+    deploy(ctx, "self.bpmn", _runaway_diagrams()["self.bpmn"])
+    with pytest.raises(StepBudgetExceeded) as err:
+        start(ctx, "p_self")
+    _assert_step_message(err.value, steps or DEFAULT_STEP_BUDGET)
+    assert err.value.instance_id is None  # a new instance: nothing stored at all
+    with ctx.uow(write=False) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_unbounded_loop_without_scripts_puts_the_instance_in_error(ctx):
+    """Item 7: the completion that enters the loop is discarded; the instance is in error with
+    the message, its state and its open task as before the completion."""
+    ctx.step_budget = 100
+    deploy(ctx, "loop.bpmn", _runaway_diagrams()["loop.bpmn"])
+    instance_id = start(ctx, "p_loop")
+    with ctx.uow(write=False) as uow:
+        state_before = uow.session.get(ProcessInstance, instance_id).state
+    with pytest.raises(StepBudgetExceeded) as err:
+        complete(ctx, instance_id, "Task_go")
+    _assert_step_message(err.value, 100)
+    assert err.value.recorded and err.value.instance_id == instance_id
+    shown = details(ctx, instance_id)
+    assert shown["status"] == "error" and shown["error"]["message"] == err.value.message
+    assert ready(ctx, instance_id) == ["Task_go"]
+    with ctx.uow(write=False) as uow:
+        assert uow.session.get(ProcessInstance, instance_id).state == state_before
+    assert shown["events"][-1]["type"] == "instance_error"
