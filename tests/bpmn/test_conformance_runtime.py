@@ -10,6 +10,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from engine import runtime, timers
+from engine.errors import Conflict
 from engine.models import ProcessInstance
 from engine.script_budget import DEFAULT_STEP_BUDGET, StepBudgetExceeded
 from engine.serialization import BoundedCache
@@ -158,3 +159,28 @@ def test_unbounded_loop_without_scripts_puts_the_instance_in_error(ctx):
     with ctx.uow(write=False) as uow:
         assert uow.session.get(ProcessInstance, instance_id).state == state_before
     assert shown["events"][-1]["type"] == "instance_error"
+
+
+def test_completion_after_a_failed_deadline_action_says_what_happened(ctx, travel):
+    """Item 8: the deadline of a ready task passed unswept and its action (a script) fails when
+    the completion fires it first: the refusal names the failed action and the instance shows the
+    error; it no longer says the task expired or was already handled."""
+    body = ('<bpmn:startEvent id="S"/>' + user("Task_check") + '<bpmn:endEvent id="E"/>'
+            + chain("S", "Task_check", "E")
+            + '<bpmn:boundaryEvent id="Timer_due" attachedToRef="Task_check" cancelActivity="false">'
+              '<bpmn:timerEventDefinition><bpmn:timeDate>"2026-11-24T00:00:00+00:00"</bpmn:timeDate>'
+              '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+            + script("Script_breach", "share = 1 / 0") + '<bpmn:endEvent id="E_breach"/>'
+            + chain("Timer_due", "Script_breach", "E_breach", prefix="b"))
+    deploy(ctx, "breach.bpmn", definitions(process("p_breach", body)))
+    travel("2026-11-23")
+    instance_id = start(ctx, "p_breach")
+    travel("2026-11-25")
+    with pytest.raises(Conflict) as err:
+        complete(ctx, instance_id, "Task_check")
+    message = err.value.message
+    assert "thao tác khi hết hạn ('Script_breach') bị lỗi" in message and "ZeroDivisionError" in message
+    assert "xem lỗi của hồ sơ" in message and "đã hết hạn hoặc" not in message
+    shown = details(ctx, instance_id)
+    assert shown["status"] == "error" and shown["error"]["task"] == "Script_breach"
+    assert [e["type"] for e in shown["events"]].count("task_completed_by_user") == 0
