@@ -66,17 +66,27 @@ def _result(row: InboundMessage, *, duplicate: bool = False) -> dict:
             "instance_ids": list(row.instance_ids or []), "duplicate": duplicate}
 
 
-def _waits_for(workflow, definition) -> bool:
-    """Does a waiting task of the workflow (or of its subprocesses) catch this event?"""
-    event = BpmnEvent(definition)
-    for task in runtime.all_tasks(workflow):
-        if task.state == TaskState.WAITING:
-            try:
-                if task.task_spec.catches(task, event):
-                    return True
-            except Exception:  # a catch the library cannot evaluate is not a match
+def _open_nested_event_subprocesses(workflow, event: BpmnEvent) -> None:
+    """Start the event sub-processes of called processes whose start event catches ``event``.
+
+    SpiffWorkflow 3.2.0 starts an event sub-process on an event only for the top process
+    (``EventManager.update_collaboration``); one inside a call activity (the complaint under the
+    intake) would never hear it. The same is done here for every running subprocess, after which
+    the library's own ``send_event`` delivers the event to the sub-process's waiting start.
+    """
+    for sub in list(workflow.subprocesses.values()):
+        start = sub.spec.start
+        if sub.is_completed() or sub.task_tree is None:
+            continue
+        for name in getattr(start, "trigger_specs", ()):
+            spec = workflow.subprocess_specs.get(name)
+            if spec is None or not any(ts.event_definition == event.event_definition
+                                       for ts in spec.bpmn_start_events):
                 continue
-    return False
+            waiting = any(other.spec.name == name and other.get_next_task(
+                state=TaskState.WAITING) is not None for other in workflow.subprocesses.values())
+            if not waiting:
+                start.trigger_wf(sub.task_tree, name)
 
 
 def _deliver_to(ctx: "EngineContext", instance_id: int, kind: str, name: str, data: dict,
@@ -89,23 +99,24 @@ def _deliver_to(ctx: "EngineContext", instance_id: int, kind: str, name: str, da
             return False
         definition = runtime.load_definition(ctx, uow, instance.definition_id)
         workflow = runtime.load_workflow(ctx, definition, instance)
-        event_definition = definition_cls(name)
-        if not _waits_for(workflow, event_definition):
-            return False
         before = runtime.snapshot(workflow)
+        event = BpmnEvent(definition_cls(name), payload=data)
+        _open_nested_event_subprocesses(workflow, event)
         try:
-            workflow.send_event(BpmnEvent(event_definition, payload=data))
+            # Waiting catches, boundary events and event sub-process starts, in subprocesses too;
+            # the library raises when nothing catches it (nothing is written: no commit).
+            workflow.send_event(event)
         except WorkflowException:
             return False
         error = runtime.advance(workflow)
-        event = PendingEvent("message_received", actor, {
+        received = PendingEvent("message_received", actor, {
             "kind": kind, "name": name, "data": to_jsonable(data),
             "message_id": record.message_id if record is not None else None})
         if record is not None:
             record.instance_ids = [instance_id]
             uow.session.add(record)
         runtime.save(ctx, uow, instance, definition, workflow, before=before, actor=actor,
-                     error=error, events=[event])
+                     error=error, events=[received])
         if record is not None:
             uow.session.flush()
             record_ids.append(record.id)

@@ -118,3 +118,22 @@ def test_cli_message_and_signal(deployed, db_url, tmp_path):
     bad = runner.invoke(cli, ["signal", "office_closed", "--data", "[1]"], env=env)
     assert bad.exit_code != 0 and "JSON" in bad.output
     assert ready(ctx, instance_id) == ["Task_terminate"]
+
+
+def test_complaint_under_the_intake_is_withdrawn_by_a_message(ctx, clock, travel):
+    """The shipped complaint, running as a call activity of the intake: the withdrawal message
+    addressed by the petition number opens the termination decision (SpiffWorkflow 3.2.0 runs
+    event sub-processes non-interrupting: the open step stays)."""
+    from tests.bpmn.harness import FACTS, LETTER, Scenario
+    travel("2026-12-02")
+    s = Scenario(ctx, "petition_intake", clock=clock, business_key="2026/0100")
+    s.complete("Task_register", LETTER)
+    s.complete("Task_classify", FACTS)
+    s.complete("Task_approve_route", {"approve": True})
+    assert "Task_kn_receive" in s.ready()
+    delivered = messages.deliver_message(ctx, "complaint_withdrawn", business_key="2026/0100",
+                                         actor="canbo", data={"reason": "Công dân rút đơn"})
+    assert delivered["instance_ids"] == [s.instance_id]
+    assert s.ready() == ["Task_kn_receive", "Task_kn_withdrawn_terminate"]
+    task = s.task("Task_kn_withdrawn_terminate")
+    assert task["candidate_role"] == "head_of_unit"
