@@ -21,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine import runtime
+from engine import deployment, instances, runtime
 from engine.audit import PendingEvent
 from engine.errors import EngineError, InvalidInput
 from engine.models import InboundMessage, ProcessInstance
@@ -124,6 +124,42 @@ def _deliver_to(ctx: "EngineContext", instance_id: int, kind: str, name: str, da
         return True
 
 
+def _message_start_keys(ctx: "EngineContext", name: str) -> list[str]:
+    """The processes (latest versions) whose own start event is a message start for ``name``."""
+    keys = []
+    with ctx.uow(write=False) as uow:
+        for key in sorted(deployment.latest_versions(uow)):
+            definition = runtime.load_definition(ctx, uow, deployment.definition_id(uow, key))
+            if any(type(spec).__name__ == "StartEvent"
+                   and isinstance(getattr(spec, "event_definition", None), MessageEventDefinition)
+                   and spec.event_definition.name == name
+                   for spec in definition.spec.task_specs.values()):
+                keys.append(key)
+    return keys
+
+
+def _start_by_message(ctx: "EngineContext", name: str, business_key: str, data: dict, actor: str,
+                      record: InboundMessage, record_ids: list[int]) -> list[int]:
+    """A message no instance waits for starts the process whose message start event catches it
+    (one, else it is ambiguous and stays unmatched), with the business key, in one unit of work."""
+    keys = _message_start_keys(ctx, name)
+    if len(keys) != 1:
+        return []
+    received = PendingEvent("message_received", actor, {
+        "kind": "message", "name": name, "data": to_jsonable(data),
+        "message_id": record.message_id})
+    with ctx.uow() as uow:
+        instance = instances.start_in(ctx, uow, keys[0], actor=actor, business_key=business_key,
+                                      event=BpmnEvent(MessageEventDefinition(name), payload=data),
+                                      events=(received,))
+        record.instance_ids = [instance.id]
+        uow.session.add(record)
+        uow.session.flush()
+        record_ids.append(record.id)
+        uow.commit()
+        return [instance.id]
+
+
 def _store(ctx: "EngineContext", record: InboundMessage) -> None:
     with ctx.uow() as uow:
         uow.session.add(record)
@@ -160,6 +196,9 @@ def _send(ctx: "EngineContext", kind: str, name: str, business_key: str | None, 
             reached.append(instance_id)
             if kind == "message":
                 break  # a message goes to one instance (BPMN: one receiver)
+    if not reached and kind == "message":
+        reached = _start_by_message(ctx, name, business_key, data, actor, _copy(record),
+                                    record_ids)
     if not reached:
         record.status = "unmatched"
         try:

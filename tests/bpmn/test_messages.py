@@ -137,3 +137,24 @@ def test_complaint_under_the_intake_is_withdrawn_by_a_message(ctx, clock, travel
     assert s.ready() == ["Task_kn_receive", "Task_kn_withdrawn_terminate"]
     task = s.task("Task_kn_withdrawn_terminate")
     assert task["candidate_role"] == "head_of_unit"
+
+
+def test_message_start_event_starts_a_case_with_the_business_key(ctx):
+    """A message that no instance waits for starts the process whose start event catches it."""
+    body = ('<bpmn:startEvent id="M_S"><bpmn:messageEventDefinition messageRef="Msg_online">'
+            '<bpmn:extensionElements><spiffworkflow:messageVariable>letter'
+            '</spiffworkflow:messageVariable></bpmn:extensionElements></bpmn:messageEventDefinition>'
+            '</bpmn:startEvent>' + user("Task_read") + '<bpmn:endEvent id="M_E"/>'
+            + chain("M_S", "Task_read", "M_E", prefix="m"))
+    deploy(ctx, "online.bpmn", definitions('<bpmn:message id="Msg_online" name="online_letter"/>',
+                                           process("p_online", body)))
+    result = messages.deliver_message(ctx, "online_letter", business_key="2026/0200",
+                                      actor="cong-dich-vu", data={"summary": "Đơn trực tuyến"},
+                                      message_id="online-1")
+    (instance_id,) = result["instance_ids"]
+    shown = details(ctx, instance_id)
+    assert shown["business_key"] == "2026/0200" and ready(ctx, instance_id) == ["Task_read"]
+    assert [e["type"] for e in shown["events"]][:2] == ["instance_started", "message_received"]
+    again = messages.deliver_message(ctx, "online_letter", business_key="2026/0200",
+                                     actor="cong-dich-vu", message_id="online-1")
+    assert again["duplicate"] and again["instance_ids"] == [instance_id]
