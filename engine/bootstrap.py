@@ -21,7 +21,8 @@ def build_context(settings: Settings, *, clock: Clock | None = None,
     engine = make_engine(settings.database_url)
     ctx = EngineContext(session_factory=make_session_factory(engine),
                         clock=clock or SystemClock(), scheduler=scheduler or NoScheduler(),
-                        script_cpu_budget_s=settings.script_cpu_budget_s)
+                        script_cpu_budget_s=settings.script_cpu_budget_s,
+                        step_budget=settings.step_budget)
     try:
         key_rotation.verify(ctx)
     except BaseException:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from engine.models import CalendarOverride
 from engine.ports import Clock, NoScheduler, SystemClock, TaskDataGuard, TimerScheduler
-from engine.script_budget import DEFAULT_CPU_BUDGET_S
+from engine.script_budget import DEFAULT_CPU_BUDGET_S, DEFAULT_STEP_BUDGET
 from engine.script_helpers import calendar_helpers
 from engine.scripting import build_script_engine
 from engine.serialization import BoundedCache
@@ -37,6 +37,7 @@ class EngineContext:
     specs: BoundedCache = field(default_factory=BoundedCache)        # definition id → spec
     definitions: BoundedCache = field(default_factory=BoundedCache)  # id → DefinitionView
     script_cpu_budget_s: float = DEFAULT_CPU_BUDGET_S                # per unit of work
+    step_budget: int = DEFAULT_STEP_BUDGET                            # engine steps, per unit of work
     data_guard: TaskDataGuard = field(default_factory=_petition_guard)
     _calendar: WorkingDayCalendar | None = None
     _calendar_loaded_at: float = 0.0

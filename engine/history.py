@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from engine import audit
 from engine import petition_identity as protected_identity
+from engine.definitions.validation import is_bpmn_name
 from engine.errors import NotFound
 from engine.models import (AuditEvent, HumanTask, Petition, PetitionSender, ProcessDefinition,
                            ProcessInstance, User)
@@ -405,7 +406,7 @@ def parse_diagram(text: str) -> dict:
 
 def _bpmn_files(definition: ProcessDefinition) -> list[tuple[str, str]]:
     return sorted((name, text) for name, text in (definition.files or {}).items()
-                  if name.lower().endswith(".bpmn"))
+                  if is_bpmn_name(name))
 
 
 def diagram_state(loaded: _Loaded, snap: Snapshot, now: datetime, *, current: bool) -> dict:

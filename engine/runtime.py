@@ -22,8 +22,7 @@ from engine.audit import PendingEvent
 from engine.errors import EngineError, NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.pruning import prune_finished
-from engine.script_budget import (Budget, ScriptBudgetExceeded, ScriptSizeExceeded,
-                                  StateNotSaveable, StepAborted)
+from engine.script_budget import (Budget, ScriptSizeExceeded, StateNotSaveable, StepAborted)
 from engine.scripting import ScriptLimitExceeded, budget_of, with_budget
 from engine.serialization import dump_state, load_spec, load_state
 
@@ -153,7 +152,7 @@ def lock_instance_of_task(uow: "UnitOfWork", task_id: int) -> ProcessInstance:
 
 def new_budget(ctx: "EngineContext", *, shared: bool = False) -> Budget:
     """The CPU budget of one unit of work (``shared``: one batch of several instances)."""
-    return Budget(ctx.script_cpu_budget_s, shared=shared)
+    return Budget(ctx.script_cpu_budget_s, shared=shared, max_steps=ctx.step_budget)
 
 
 def new_workflow(ctx: "EngineContext", definition, *, budget: Budget | None = None) -> BpmnWorkflow:
@@ -174,14 +173,16 @@ def load_workflow(ctx: "EngineContext", definition, instance: ProcessInstance, *
 
 
 def _budget_step(budget: Budget | None):
-    """Checked before each engine step: a process that loops without scripts (one that calls
-    itself) is bounded by the same budget."""
+    """Counted and checked before each engine step: a process that loops without scripts (one
+    that calls itself) is bounded by the step count and the same CPU budget. Steps are counted
+    per workflow advanced, so a sweep batch sharing one CPU budget does not add them up."""
     if budget is None:
         return None
+    budget.steps = 0
 
     def check(task) -> None:
         budget.element = task.task_spec.bpmn_id or budget.element
-        budget.check()
+        budget.step()
     return check
 
 
@@ -327,8 +328,7 @@ def check_budget(ctx, uow, instance: ProcessInstance, workflow: BpmnWorkflow, ac
 def _abort_if_exceeded(ctx, uow, instance_id, budget: Budget | None, actor: str, now) -> None:
     if budget is not None and budget.exceeded:
         # A batch's shared budget cannot blame one instance: the sweep retries them one by one.
-        _abort(ctx, uow, None if budget.shared else instance_id,
-               ScriptBudgetExceeded(budget.message(), budget.exceeded_in), actor, now)
+        _abort(ctx, uow, None if budget.shared else instance_id, budget.error(), actor, now)
 
 
 def _dump(ctx, uow, instance_id, workflow: BpmnWorkflow, actor: str, now) -> str:

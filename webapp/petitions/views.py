@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import ValidationError
 
-from engine import identity_rights, petitions
+from engine import identity_rights, petition_withdrawal, petitions
 from engine import petition_file as files
 from engine.working_days import VN_TZ
 from engine.documents import store_for
 from engine.errors import InvalidInput, NotFound
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.petitions import bp
-from webapp.petitions.schemas import GrantForm, PetitionFilters, UnsealForm
+from webapp.petitions.schemas import GrantForm, PetitionFilters, UnsealForm, WithdrawalForm
 
 # The task page belongs to the tasks blueprint; linked only once that blueprint is registered.
 TASK_ENDPOINT = "tasks.task"
@@ -110,6 +110,21 @@ def revoke_identity_grant(petition_id: int, grant_id: int):
     """End a grant before its day."""
     identity_rights.revoke_grant(engine_ctx(), petition_id, grant_id, current_actor())
     flash(_("Đã thu hồi quyền xem danh tính."), "success")
+    return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
+
+
+@bp.post("/<int:petition_id>/withdrawal")
+@login_required
+def withdrawal(petition_id: int):
+    """The citizen withdrew the complaint: the withdrawal message goes to the case, once."""
+    petitions.get_petition(engine_ctx(), petition_id, current_actor())  # 404 before the form's 400
+    form = _load(WithdrawalForm(), request.form)
+    result = petition_withdrawal.record_withdrawal(engine_ctx(), petition_id, current_actor(),
+                                                   form["reason"])
+    if result.get("duplicate"):
+        flash(_("Việc rút đơn đã được ghi nhận trước đó."), "info")
+    else:
+        flash(_("Đã ghi nhận công dân rút đơn; bước quyết định đình chỉ đã được mở."), "success")
     return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
 
 
