@@ -6,6 +6,7 @@ events, status) in the caller's unit of work, so they commit together or not at 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -230,7 +231,13 @@ def step_error(err: Exception) -> StepError:
         message = str(err).strip()
     else:
         message = f"{type(err).__name__}: {err}"
+    # The library sometimes names a task spec by its repr ("<…SubWorkflowTask object at 0x…>").
+    message = _OBJECT_REPR.sub(f"phần tử '{bpmn_id}'" if bpmn_id else "một phần tử của sơ đồ",
+                               message or "")
     return StepError(message or type(err).__name__, bpmn_id, line)
+
+
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 def workflow_data(workflow: BpmnWorkflow) -> dict:
