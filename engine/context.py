@@ -16,7 +16,7 @@ from engine.persistence.serialization import BoundedCache
 from engine.persistence.unit_of_work import UnitOfWork
 from engine.ports import (Clock, NoScheduler, PassThroughGuard, SystemClock, TaskDataGuard,
                           TimerScheduler)
-from engine.scripting.budget import DEFAULT_CPU_BUDGET_S
+from engine.scripting.budget import DEFAULT_CPU_BUDGET_S, DEFAULT_STEP_BUDGET
 from engine.scripting.helpers import calendar_helpers
 from engine.scripting.sandbox import build_script_engine
 from engine.working_days import WorkingDayCalendar
@@ -34,6 +34,7 @@ class EngineContext:
     specs: BoundedCache = field(default_factory=BoundedCache)        # definition id → spec
     definitions: BoundedCache = field(default_factory=BoundedCache)  # id → DefinitionView
     script_cpu_budget_s: float = DEFAULT_CPU_BUDGET_S                # per unit of work
+    step_budget: int = DEFAULT_STEP_BUDGET                            # engine steps, per unit of work
     # What an application plugs in at start-up: what enters the workflow of a completed
     # form, who reacts to what happened, and the role codes lanes and accounts may use.
     data_guard: TaskDataGuard = field(default_factory=PassThroughGuard)

@@ -32,6 +32,7 @@ class Settings:
     smtp_starttls: bool = True
     sweep_interval_s: float = 2.0
     script_cpu_budget_s: float = 3.0   # CPU seconds the scripts of one unit of work may use
+    step_budget: int = 250             # engine steps one workflow advance may run (0 = no limit)
     memory_limit_mb: int = 1024        # address-space limit of web and worker processes; 0 = off
     # Identity encryption keys (the application's vault, docs/security-keys.md): from the
     # environment ('id:base64,…', the last one is active) or else from the key file.
@@ -66,6 +67,7 @@ class Settings:
             smtp_starttls=env.get("SMTP_STARTTLS", "1") not in ("0", "false", "no"),
             sweep_interval_s=float(env.get("SWEEP_INTERVAL_S", "2")),
             script_cpu_budget_s=float(env.get("SCRIPT_CPU_BUDGET_S") or "3"),
+            step_budget=int(env.get("ENGINE_STEP_BUDGET") or "250"),
             memory_limit_mb=int(env.get("MEMORY_LIMIT_MB") or "1024"),
             identity_keys=env.get("IDENTITY_KEYS", ""),
             identity_index_keys=env.get("IDENTITY_INDEX_KEYS", ""),

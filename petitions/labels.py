@@ -31,6 +31,7 @@ EVENT_LABELS = {
     "identity_granted": "Cho phép xem danh tính",
     "identity_grant_revoked": "Thu hồi quyền xem danh tính",
     "sealed_document_opened": "Mở tài liệu của đơn tố cáo",
+    "message_received": "Nhận thông điệp (rút đơn, bổ sung…)",
 }
 def grant_detail(payload: dict) -> str:
     """One line for a grant of the identity right, or its revocation."""

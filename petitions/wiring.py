@@ -48,7 +48,8 @@ def build_context(settings: Settings, *, clock: Clock | None = None,
     secure_data_dir(settings)
     identity_vault.install(identity_vault.load_keyring(settings))
     ctx = context_for(settings.database_url, clock=clock, scheduler=scheduler,
-                      script_cpu_budget_s=settings.script_cpu_budget_s)
+                      script_cpu_budget_s=settings.script_cpu_budget_s,
+                      step_budget=settings.step_budget)
     try:
         key_rotation.verify(ctx)
     except BaseException:

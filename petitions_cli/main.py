@@ -9,7 +9,7 @@ from engine.accounts import users
 from engine.definitions import deployment
 from engine.persistence.database import private_umask
 from engine.running import instances
-from engine.work import human_tasks, timers
+from engine.work import human_tasks, messages, timers
 from petitions.settings import Settings
 from petitions_cli import worker_commands
 from petitions_cli.audit_commands import audit_group
@@ -132,6 +132,31 @@ def complete(task_id, user, data):
     """Hoàn thành công việc với dữ liệu biểu mẫu."""
     ctx = _ctx()
     return human_tasks.complete(ctx, task_id, users.actor_for(ctx, user), parse_json_object(data))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--business-key", required=True, help="Mã nghiệp vụ (số đơn) của hồ sơ nhận.")
+@click.option("--data", help="Dữ liệu kèm thông điệp (JSON).")
+@click.option("--message-id", help="Mã thông điệp: cùng một mã chỉ được chuyển một lần.")
+@click.option("--user", "actor", default="cli", show_default=True)
+@json_option
+def message(name, business_key, data, message_id, actor):
+    """Chuyển thông điệp BPMN (tên message) đến hồ sơ đang chờ nó."""
+    return messages.deliver_message(_ctx(), name, business_key=business_key, actor=actor,
+                                    data=parse_json_object(data), message_id=message_id)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--data", help="Dữ liệu kèm tín hiệu (JSON).")
+@click.option("--message-id", help="Mã: cùng một mã chỉ được phát một lần.")
+@click.option("--user", "actor", default="cli", show_default=True)
+@json_option
+def signal(name, data, message_id, actor):
+    """Phát tín hiệu BPMN đến mọi hồ sơ đang chờ nó."""
+    return messages.broadcast_signal(_ctx(), name, actor=actor, data=parse_json_object(data),
+                                     message_id=message_id)
 
 
 @cli.command()

@@ -50,9 +50,12 @@ class Node:
     row: int = 0
     body: str = ""            # inner XML (script, event definition, extensions)
     attrs: dict = field(default_factory=dict)
+    parent: str | None = None  # the event sub-process holding it
 
     @property
     def kind(self) -> str:
+        if self.tag == "subProcess":
+            return "subprocess"
         if self.tag in TASK_TAGS:
             return "task"
         return "gateway" if self.tag.endswith("Gateway") else "event"
@@ -87,6 +90,7 @@ class Process:
         self.boundaries: dict[str, Boundary] = {}
         self.flows: list[Flow] = []
         self.defaults: dict[str, str] = {}              # gateway id -> default flow id
+        self.messages: dict[str, str] = {}              # message id -> BPMN message name
 
     # ---- declaration -------------------------------------------------------------------------
     def lane(self, lane_id: str, name: str, role: str) -> "Process":
@@ -106,23 +110,46 @@ class Process:
     def start(self, id, name, lane, phase, col, row=0):
         return self._add(Node(id, "startEvent", name, lane, phase, col, row))
 
-    def end(self, id, name, lane, phase, col, row=0, terminate=False):
+    def message(self, id, name) -> str:
+        """A BPMN message (``name`` is what ``petitions message NAME`` delivers)."""
+        self.messages[id] = name
+        return id
+
+    def event_subprocess(self, id, name, lane, phase, doc: str = "") -> str:
+        """An event sub-process (triggeredByEvent); its shape encloses the nodes given it as
+        ``parent``, each in its own grid cell."""
+        return self._add(Node(id, "subProcess", name, lane, phase, 0, 0, _doc(doc),
+                              {"triggeredByEvent": "true"}))
+
+    def message_start(self, id, name, lane, phase, col, message: str, row=0, parent=None,
+                      variable: str | None = None, interrupting: bool = True):
+        """A message start event (of an event sub-process); the payload lands in ``variable``."""
+        ext = ("<bpmn:extensionElements><spiffworkflow:messageVariable>"
+               f"{escape(variable)}</spiffworkflow:messageVariable></bpmn:extensionElements>"
+               if variable else "")
+        body = f'<bpmn:messageEventDefinition id="{id}_def" messageRef="{message}">{ext}' \
+               "</bpmn:messageEventDefinition>"
+        attrs = {} if interrupting else {"isInterrupting": "false"}
+        return self._add(Node(id, "startEvent", name, lane, phase, col, row, body, attrs, parent))
+
+    def end(self, id, name, lane, phase, col, row=0, terminate=False, parent=None):
         body = f'<bpmn:terminateEventDefinition id="{id}_def"/>' if terminate else ""
-        return self._add(Node(id, "endEvent", name, lane, phase, col, row, body))
+        return self._add(Node(id, "endEvent", name, lane, phase, col, row, body, parent=parent))
 
     def user(self, id, name, lane, phase, col, row=0, form: list[Field] = (), doc: str = "",
-             unit: str | None = None):
+             unit: str | None = None, parent=None):
         ext = ""
         if form:
             ext = ("<bpmn:extensionElements><petitions:form>" + "".join(f.xml() for f in form)
                    + "</petitions:form></bpmn:extensionElements>")
         attrs = {"petitions:unit": unit} if unit else {}
         return self._add(Node(id, "userTask", name, lane, phase, col, row,
-                              _doc(doc) + ext, attrs))
+                              _doc(doc) + ext, attrs, parent))
 
-    def script(self, id, name, lane, phase, col, code: str, row=0, doc: str = ""):
+    def script(self, id, name, lane, phase, col, code: str, row=0, doc: str = "", parent=None):
         return self._add(Node(id, "scriptTask", name, lane, phase, col, row,
-                              _doc(doc) + f"<bpmn:script>{escape(code.strip())}</bpmn:script>"))
+                              _doc(doc) + f"<bpmn:script>{escape(code.strip())}</bpmn:script>",
+                              parent=parent))
 
     def rule(self, id, name, lane, phase, col, decision: str, row=0, doc: str = ""):
         ext = ("<bpmn:extensionElements><spiffworkflow:calledDecisionId>"
@@ -184,12 +211,14 @@ class Process:
             f'<bpmn:process id="{self.key}" name={quoteattr(self.name)} isExecutable="true">',
             _doc(self.documentation),
             self._lanes_xml(),
-            *(self._node_xml(n) for n in self.nodes.values()),
+            *(self._node_xml(n) for n in self.nodes.values() if n.parent is None),
             *(self._boundary_xml(b) for b in self.boundaries.values()),
-            *(self._flow_xml(f) for f in self.flows),
+            *(self._flow_xml(f) for f in self.flows if self._parent_of(f.source) is None),
             *(f'<bpmn:group id="Group_phase_{i}" categoryValueRef="CategoryValue_phase_{i}"/>'
               for i in range(len(self.phases))),
             "</bpmn:process>",
+            *(f'<bpmn:message id="{mid}" name={quoteattr(name)}/>'
+              for mid, name in self.messages.items()),
             f'<bpmn:category id="Category_phases_{self.key}">'
             + "".join(f'<bpmn:categoryValue id="CategoryValue_phase_{i}" value={quoteattr(p)}/>'
                       for i, p in enumerate(self.phases)) + "</bpmn:category>",
@@ -208,6 +237,8 @@ class Process:
         for node in self.nodes.values():
             if node.lane not in lanes:
                 raise ValueError(f"{node.id}: unknown lane {node.lane}")
+            if node.kind == "subprocess":
+                continue  # drawn around its children, which own the cells
             cell = (node.lane, node.row, node.phase, node.col)
             if cell in cells:
                 raise ValueError(f"{node.id} and {cells[cell]} share a grid cell {cell}")
@@ -231,7 +262,17 @@ class Process:
         out = "".join(f"<bpmn:outgoing>{f.id}</bpmn:outgoing>" for f in self.flows if f.source == element_id)
         return inc + out
 
+    def _parent_of(self, element_id: str) -> str | None:
+        node = self.nodes.get(element_id)
+        return node.parent if node is not None else None
+
     def _node_xml(self, node: Node) -> str:
+        if node.kind == "subprocess":
+            inner = [self._node_xml(n) for n in self.nodes.values() if n.parent == node.id]
+            inner += [self._flow_xml(f) for f in self.flows if self._parent_of(f.source) == node.id]
+            attrs = " ".join(f"{k}={quoteattr(v)}" for k, v in
+                             {"id": node.id, "name": node.name, **node.attrs}.items())
+            return f"<bpmn:subProcess {attrs}>{node.body}{''.join(inner)}</bpmn:subProcess>"
         attrs = {"id": node.id, "name": node.name, **node.attrs}
         if node.id in self.defaults:
             attrs["default"] = self.defaults[node.id]
@@ -241,6 +282,7 @@ class Process:
         split = body.find("<bpmn:script>")
         split = body.find("<bpmn:terminateEventDefinition") if split < 0 else split
         split = body.find("<bpmn:timerEventDefinition") if split < 0 else split
+        split = body.find("<bpmn:messageEventDefinition") if split < 0 else split
         head, tail = (body, "") if split < 0 else (body[:split], body[split:])
         return f"<bpmn:{node.tag} {attr_text}>{head}{self._io(node.id)}{tail}</bpmn:{node.tag}>"
 
@@ -299,6 +341,12 @@ class _Layout:
             tx, ty, tw, th = self.bounds(b.attached)
             return (tx + tw - 30 - b.slot * 44, ty + th - 18, 36, 36)
         node = self.p.nodes[element_id]
+        if node.kind == "subprocess":
+            boxes = [self.bounds(n.id) for n in self.p.nodes.values() if n.parent == node.id]
+            left, top = min(b[0] for b in boxes) - 24, min(b[1] for b in boxes) - 22
+            right = max(b[0] + b[2] for b in boxes) + 24
+            bottom = max(b[1] + b[3] for b in boxes) + 22
+            return (left, top, right - left, bottom - top)
         w, h = SIZES[node.kind]
         cx, cy = self.center(node)
         return (cx - w // 2, cy - h // 2, w, h)
@@ -349,7 +397,9 @@ class _Layout:
                           + _bounds(x, MARGIN + 4, self.phase_width[i] * COL_W - 8, self.height - 8)
                           + "</bpmndi:BPMNShape>")
         for node_id in list(p.nodes) + list(p.boundaries):
-            extra = ' isMarkerVisible="true"' if node_id in p.nodes and p.nodes[node_id].tag == "exclusiveGateway" else ""
+            tag = p.nodes[node_id].tag if node_id in p.nodes else None
+            extra = {"exclusiveGateway": ' isMarkerVisible="true"',
+                     "subProcess": ' isExpanded="true"'}.get(tag, "")
             shapes.append(f'<bpmndi:BPMNShape id="{node_id}_di" bpmnElement="{node_id}"{extra}>'
                           + _bounds(*self.bounds(node_id)) + "</bpmndi:BPMNShape>")
         edges = [f'<bpmndi:BPMNEdge id="{f.id}_di" bpmnElement="{f.id}">'

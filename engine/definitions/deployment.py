@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from engine.context import EngineContext
 
 DEPLOYMENT_CHAIN = "deployments"
-_SUFFIXES = (".bpmn", ".dmn")
+_SUFFIXES = (".bpmn", ".bpmn20.xml", ".dmn")
 MAX_FILES = 200
 
 
@@ -28,9 +28,9 @@ def read_paths(paths: Iterable[str | Path]) -> dict[str, bytes]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(_SUFFIXES))
             if not found:
-                raise DeploymentError(f"Thư mục không có tệp .bpmn hoặc .dmn nào", file_name=str(path))
+                raise DeploymentError(f"Thư mục không có tệp .bpmn, .bpmn20.xml hoặc .dmn nào", file_name=str(path))
             named = [(p.relative_to(path).as_posix(), p) for p in found]
         elif path.is_file():
             named = [(path.name, path)]
@@ -65,6 +65,7 @@ def deploy(ctx: "EngineContext", files: Mapping[str, bytes], *, actor: str,
     """Validate, then store each executable process as a new version unless its content is unchanged.
 
     All processes of the bundle are stored in one unit of work: one invalid file stores nothing.
+    A process marked ``isExecutable="false"`` is not stored; the result says so (``skipped``).
     """
     if not files:
         raise DeploymentError("Không có tệp nào để triển khai")
@@ -95,6 +96,8 @@ def deploy(ctx: "EngineContext", files: Mapping[str, bytes], *, actor: str,
                 now, lock=uow.dialect == "postgresql")
             results.append({"key": process_id, "version": version, "sha256": sha, "new": True})
         uow.commit()
+    results += [{"key": process_id, "version": None, "new": False, "skipped": reason}
+                for process_id, reason in sorted((bundle.skipped or {}).items())]
     return results
 
 

@@ -7,6 +7,7 @@ expanded, whatever the parser options.
 """
 from __future__ import annotations
 
+import codecs
 import re
 
 from lxml import etree
@@ -17,7 +18,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 _FORBIDDEN_MARKUP = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_DECL_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_UTF8_NAMES = {"utf-8", "utf8"}
+_XML_DECL_ENCODING_TEXT = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])[A-Za-z0-9._-]+(["'])""")
+_ASCII_PROBE = "<?xml version='1.0' encoding='x'?><a b=\"c\">0-9 _:/.</a>\n"
 
 
 def _line_of(content: bytes, offset: int) -> int:
@@ -30,8 +32,48 @@ def _make_parser() -> etree.XMLParser:
                            huge_tree=False, remove_comments=False, dtd_validation=False)
 
 
+def _declared_codec(content: bytes, file_name: str):
+    """The codec the XML declaration names (None: none declared, UTF-8 applies), if it is one
+    this engine reads: known to Python and ASCII-compatible, so markup bytes mean what they say."""
+    declared = _XML_DECL_ENCODING.match(content.lstrip(b"\xef\xbb\xbf"))
+    if not declared:
+        return None
+    name = declared.group(1).decode("ascii")
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise DeploymentError(f"bảng mã khai báo (encoding) {name!r} không được hỗ trợ",
+                              file_name=file_name, line=1) from None
+    try:
+        compatible = codec.encode(_ASCII_PROBE)[0] == _ASCII_PROBE.encode("ascii")
+    except (UnicodeError, ValueError):
+        compatible = False
+    if not compatible:
+        raise DeploymentError(f"bảng mã khai báo (encoding) {name!r} không tương thích ASCII "
+                              "(UTF-16, UTF-32…); hãy dùng UTF-8", file_name=file_name, line=1)
+    return codec
+
+
+def to_utf8(content: bytes, file_name: str) -> bytes:
+    """``content`` as UTF-8 bytes. A file declaring another ASCII-compatible encoding (ASCII,
+    ISO-8859-1, windows-1258…) is accepted when its bytes decode cleanly in it, and re-encoded
+    with its declaration rewritten, so every stored file is UTF-8; anything else is refused."""
+    codec = _declared_codec(content, file_name)
+    try:
+        text = content.decode(codec.name if codec is not None else "utf-8")
+    except UnicodeDecodeError as exc:
+        shown = "UTF-8" if codec is None else f"bảng mã khai báo {codec.name!r}"
+        raise DeploymentError(f"tệp không giải mã được theo {shown} (byte thứ {exc.start})",
+                              file_name=file_name, line=_line_of(content, exc.start)) from None
+    if codec is None or codec.name in ("utf-8", "utf-8-sig"):
+        return content
+    text = _XML_DECL_ENCODING_TEXT.sub(r"\g<1>UTF-8\g<2>", text.lstrip("\ufeff"), count=1)
+    return text.encode("utf-8")
+
+
 def parse_xml(content: bytes, file_name: str) -> etree._ElementTree:
-    """Parse ``content`` (UTF-8 XML, at most MAX_FILE_BYTES) into a tree, or raise DeploymentError."""
+    """Parse ``content`` (XML, at most MAX_FILE_BYTES; see ``to_utf8`` for its encoding) into a
+    tree, or raise DeploymentError."""
     if not isinstance(content, (bytes, bytearray)):
         raise DeploymentError("nội dung tệp phải ở dạng bytes", file_name=file_name)
     content = bytes(content)
@@ -41,17 +83,7 @@ def parse_xml(content: bytes, file_name: str) -> etree._ElementTree:
             file_name=file_name)
     if not content.strip():
         raise DeploymentError("tệp rỗng", file_name=file_name)
-    try:
-        content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DeploymentError(f"tệp không phải UTF-8 hợp lệ (byte thứ {exc.start})",
-                              file_name=file_name, line=_line_of(content, exc.start)) from None
-    declared = _XML_DECL_ENCODING.match(content.lstrip(b"\xef\xbb\xbf"))
-    if declared and declared.group(1).decode("ascii").lower() not in _UTF8_NAMES:
-        raise DeploymentError(
-            f"không chấp nhận bảng mã khai báo (encoding) {declared.group(1).decode('ascii')!r}; "
-            "hãy dùng UTF-8",
-            file_name=file_name, line=1)
+    content = to_utf8(content, file_name)
     found = _FORBIDDEN_MARKUP.search(content)
     if found:
         kind = found.group(1).decode("ascii").upper()

@@ -22,7 +22,7 @@ from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, BpmnValidator, SpiffBp
 
 from engine.definitions.forms import (CHOICE_TAG, FIELD_TAG, FORM_TAG, PETITIONS_NS,
                                       find_form_element, parse_form)
-from engine.definitions.safe_xml import parse_xml
+from engine.definitions.safe_xml import parse_xml, to_utf8
 from engine.errors import DeploymentError, ScriptRejected
 from engine.scripting.sandbox import check_source
 
@@ -46,7 +46,13 @@ EVAL_TAGS = frozenset({
 })
 HUMAN_TASKS = frozenset({_B + "userTask", _B + "manualTask"})
 # Relative names such as "intake/intake.bpmn" (a deployed folder); no "..", no absolute paths.
-_SAFE_NAME = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*/)*[\w\-. ]+\.(?:bpmn|dmn)$")
+_SAFE_NAME = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*/)*[\w\-. ]+\.(?:bpmn|bpmn20\.xml|dmn)$")
+# Other tools export BPMN 2.0 as "name.bpmn20.xml".
+BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")
+
+
+def is_bpmn_name(name: str) -> bool:
+    return name.lower().endswith(BPMN_SUFFIXES)
 _DMN_QUESTION = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")  # as DMNEngine.evaluate
 
 
@@ -59,6 +65,7 @@ class ValidatedBundle:
     forms: dict[str, dict]
     lane_roles: dict[str, str]
     task_units: dict[str, str]
+    skipped: dict[str, str] = None  # process id -> why it was not deployed
 
 
 def _owner(element: etree._Element) -> str | None:
@@ -294,11 +301,12 @@ def validate_bundle(files: Mapping[str, bytes], roles: Mapping[str, str]) -> Val
     for name, content in files.items():
         if not isinstance(name, str) or not _SAFE_NAME.match(name) or name.startswith(".") \
                 or ".." in name.split("/"):
-            raise DeploymentError("tên tệp phải có đuôi .bpmn hoặc .dmn; thư mục chỉ được ghi "
+            raise DeploymentError("tên tệp phải có đuôi .bpmn, .bpmn20.xml hoặc .dmn; thư mục chỉ "
+                                  "được ghi "
                                   "dưới dạng đường dẫn tương đối, không có '..'",
                                   file_name=str(name))
         tree = parse_xml(content, name)
-        texts[name] = bytes(content).decode("utf-8")
+        texts[name] = to_utf8(bytes(content), name).decode("utf-8")
         all_trees[name] = tree
         with _library_errors(all_trees, name):
             if name.endswith(".dmn"):
@@ -307,11 +315,17 @@ def validate_bundle(files: Mapping[str, bytes], roles: Mapping[str, str]) -> Val
             bpmn_trees[name] = tree
             _check_bpmn_structure(tree, name, user_tasks)
             parser.add_bpmn_xml(tree, filename=name)
-    # Only isExecutable="true" counts (the library also treats a missing attribute as executable).
-    process_ids = [pid for pid in parser.get_process_ids()
-                   if parser.get_process_parser(pid).node.get("isExecutable") == "true"]
+    # As the library: a process is executable unless it says isExecutable="false".
+    process_ids, skipped = [], {}
+    for pid, process_parser in parser.process_parsers.items():
+        if not process_parser.process_executable:
+            skipped[pid] = ('isExecutable="false": quy trình không thực thi được, không được '
+                            "triển khai")
+        else:
+            process_ids.append(pid)
     if not process_ids:
-        raise DeploymentError("bộ tệp không có quy trình thực thi được (isExecutable=\"true\")")
+        raise DeploymentError("bộ tệp không có quy trình thực thi được (mọi bpmn:process đều "
+                              'khai báo isExecutable="false")')
     _check_call_targets(bpmn_trees, parser)
     for name, tree in all_trees.items():
         _check_all_code(tree, name)
@@ -328,4 +342,5 @@ def validate_bundle(files: Mapping[str, bytes], roles: Mapping[str, str]) -> Val
         forms=forms,
         lane_roles=_lane_roles(bpmn_trees, roles),
         task_units=task_units,
+        skipped=skipped,
     )

@@ -226,3 +226,21 @@ class TaskDraft(Base):
     username: Mapped[str] = mapped_column(String(200))
     data: Mapped[dict] = mapped_column(JSON)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InboundMessage(Base):
+    """A message or signal delivered from outside (engine/running/messages.py): delivered once per
+    ``message_id``; one that reached no waiting instance is kept as ``unmatched``."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))        # message | signal
+    name: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20))      # delivered | unmatched
+    instance_ids: Mapped[list] = mapped_column(JSON, default=list)
+    received_by: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -62,7 +62,33 @@ def load_spec(spec_json: str):
     registry = _SERIALIZER.registry
     spec = registry.restore(data["spec"])
     subs = {name: registry.restore(sub) for name, sub in data["subprocess_specs"].items()}
+    for process_spec in [spec, *subs.values()]:
+        _link_event_subprocesses(process_spec)
     return spec, subs
+
+
+def _link_event_subprocesses(process_spec) -> None:
+    """Give each event-triggered sub-process its links (start task in, end out) up front.
+
+    SpiffWorkflow 3.2.0 makes them only when the event first arrives (``BpmnStartTask.trigger_wf``)
+    and by mutating the spec. A spec restored from what was stored at deploy time then lacks them,
+    and a restored instance whose event sub-process already runs fails ("No input task
+    connected"); and since the spec is shared by every instance, the library's own link (the
+    start task's new output) would start the sub-process in every instance started afterwards.
+    The links made here are the library's except that one output, so ``trigger_wf`` finds the
+    sub-process connected and changes nothing.
+    """
+    end = getattr(process_spec, "end", None)
+    for task_spec in list(process_spec.task_specs.values()):
+        for name in getattr(task_spec, "trigger_specs", ()):
+            sub = process_spec.task_specs.get(name)
+            if sub is None or end is None:
+                continue
+            if task_spec.name not in sub._inputs:
+                sub._inputs.append(task_spec.name)
+            if end.name not in sub._outputs:
+                sub._outputs.append(end.name)
+                end._inputs.append(sub.name)
 
 
 def dump_state(workflow: BpmnWorkflow) -> str:

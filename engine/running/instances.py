@@ -48,8 +48,10 @@ def start(ctx: "EngineContext", process_key: str, *, actor: str, version: int | 
 
 def start_in(ctx: "EngineContext", uow, process_key: str, *, actor: str,
              version: int | None = None, business_key: str | None = None,
-             data: Mapping[str, Any] | None = None, unit: str | None = None) -> ProcessInstance:
-    """``start`` inside the caller's unit of work (for commands that do more in one transaction)."""
+             data: Mapping[str, Any] | None = None, unit: str | None = None,
+             event=None, events: tuple = ()) -> ProcessInstance:
+    """``start`` inside the caller's unit of work (for commands that do more in one transaction).
+    ``event`` (a message for its message start event) is delivered before the first save."""
     initial = _check_data(data)
     if business_key is not None and not (0 < len(business_key) <= MAX_BUSINESS_KEY):
         raise InvalidInput(f"Mã nghiệp vụ phải có 1–{MAX_BUSINESS_KEY} ký tự")
@@ -57,6 +59,9 @@ def start_in(ctx: "EngineContext", uow, process_key: str, *, actor: str,
     workflow = loading.new_workflow(ctx, definition)
     workflow.task_tree.data.update(initial)
     error = stepping.advance(workflow)
+    if event is not None and error is None:
+        workflow.send_event(event)
+        error = stepping.advance(workflow)
     now = ctx.clock.now()
     instance = ProcessInstance(
         definition_id=definition.id, process_key=definition.process_key,
@@ -66,7 +71,7 @@ def start_in(ctx: "EngineContext", uow, process_key: str, *, actor: str,
         "process_key": definition.process_key, "version": definition.version,
         "business_key": business_key, "data": to_jsonable(initial)})
     saving.save(ctx, uow, instance, definition, workflow, before={}, actor=actor,
-                 error=error, events=[started], now=now)
+                error=error, events=[started, *events], now=now)
     return instance
 
 

@@ -61,7 +61,7 @@ def spec_of(ctx: "EngineContext", definition) -> tuple:
 
 def new_budget(ctx: "EngineContext", *, shared: bool = False) -> Budget:
     """The CPU budget of one unit of work (``shared``: one batch of several instances)."""
-    return Budget(ctx.script_cpu_budget_s, shared=shared)
+    return Budget(ctx.script_cpu_budget_s, shared=shared, max_steps=ctx.step_budget)
 
 
 def new_workflow(ctx: "EngineContext", definition, *, budget: Budget | None = None) -> BpmnWorkflow:

@@ -23,7 +23,7 @@ from engine.running.failures import record_failure
 from engine.running.loading import DefinitionView
 from engine.running.pruning import prune_finished
 from engine.running.stepping import StepError, all_tasks, derive_status
-from engine.scripting.budget import Budget, ScriptBudgetExceeded, StateNotSaveable, StepAborted
+from engine.scripting.budget import Budget, StateNotSaveable, StepAborted
 from engine.scripting.sandbox import budget_of
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def _abort_if_exceeded(ctx, uow, instance_id, budget: Budget | None, actor: str,
     if budget is not None and budget.exceeded:
         # A batch's shared budget cannot blame one instance: the sweep retries them one by one.
         _abort(ctx, uow, None if budget.shared else instance_id,
-               ScriptBudgetExceeded(budget.message(), budget.exceeded_in), actor, now)
+               budget.error(), actor, now)
 
 
 def _dump(ctx, uow, instance_id, workflow: BpmnWorkflow, actor: str, now) -> str:

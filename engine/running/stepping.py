@@ -4,6 +4,7 @@ Pure functions over a SpiffWorkflow ``BpmnWorkflow``: nothing here reads or writ
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID
@@ -43,14 +44,16 @@ def find_task(workflow: BpmnWorkflow, guid: str):
 
 
 def _budget_step(budget: Budget | None):
-    """Checked before each engine step: a process that loops without scripts (one that calls
-    itself) is bounded by the same budget."""
+    """Counted and checked before each engine step: a process that loops without scripts (one
+    that calls itself) is bounded by the step count and the same CPU budget. Steps are counted
+    per workflow advanced, so a sweep batch sharing one CPU budget does not add them up."""
     if budget is None:
         return None
+    budget.steps = 0
 
     def check(task) -> None:
         budget.element = task.task_spec.bpmn_id or budget.element
-        budget.check()
+        budget.step()
     return check
 
 
@@ -98,7 +101,13 @@ def step_error(err: Exception) -> StepError:
         message = str(err).strip()
     else:
         message = f"{type(err).__name__}: {err}"
+    # The library sometimes names a task spec by its repr ("<…SubWorkflowTask object at 0x…>").
+    message = _OBJECT_REPR.sub(f"phần tử '{bpmn_id}'" if bpmn_id else "một phần tử của sơ đồ",
+                               message or "")
     return StepError(message or type(err).__name__, bpmn_id, line)
+
+
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 def workflow_data(workflow: BpmnWorkflow) -> dict:

@@ -21,6 +21,8 @@ def _kind(task) -> str:
     spec_type = type(task.task_spec).__name__
     if spec_type == "BoundaryEvent":
         return "boundary"
+    if spec_type == "EventBasedGateway":
+        return "event_gateway"
     if task.parent is not None and type(task.parent.task_spec).__name__ == "EventBasedGateway":
         return "event_gateway"
     if spec_type == "StartEvent":
@@ -37,10 +39,19 @@ def _attached_to(task) -> str | None:
     return None
 
 
+def _waits_on_a_timer(task) -> bool:
+    """A timer event, or a task whose combined event definition holds one: in SpiffWorkflow
+    3.2.0 an event-based gateway waits itself, on a MultipleEventDefinition of its events."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return True
+    return any(isinstance(child, TimerEventDefinition)
+               for child in getattr(definition, "event_definitions", ()))
+
+
 def waiting_timer_tasks(workflow):
     for task in stepping.all_tasks(workflow):
-        if task.state == TaskState.WAITING and isinstance(
-                getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+        if task.state == TaskState.WAITING and _waits_on_a_timer(task):
             yield task
 
 

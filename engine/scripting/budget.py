@@ -25,6 +25,11 @@ from uuid import UUID
 from engine.errors import EngineError
 
 DEFAULT_CPU_BUDGET_S = 3.0
+# Engine steps (tasks run) per workflow advance: the shipped processes run at most a dozen at once;
+# a process calling itself reaches ~400 in 3 CPU seconds (each level costs more than the last),
+# so the step count stops it first and says why. Diagrams with large multi-instance loops may need
+# more: ENGINE_STEP_BUDGET.
+DEFAULT_STEP_BUDGET = 250
 # Sized for case-handling arithmetic and text, far above any real process; each bound keeps one C
 # operation well under a millisecond or a few megabytes.
 MAX_INT_BITS = 16_384            # about 4,900 decimal digits
@@ -52,6 +57,13 @@ class ScriptBudgetExceeded(StepAborted):
     code = "script_budget_exceeded"
 
 
+class StepBudgetExceeded(StepAborted):
+    """A unit of work ran more engine steps than the deployment allows (a process that calls
+    itself, a loop with no task that waits)."""
+
+    code = "step_budget_exceeded"
+
+
 class StateNotSaveable(StepAborted):
     """A script left a value the workflow state cannot store."""
 
@@ -69,9 +81,11 @@ class Budget:
     (``shared``) cannot blame any one of them, so its overrun is not recorded against one.
     """
 
-    def __init__(self, seconds: float = DEFAULT_CPU_BUDGET_S, *, shared: bool = False):
+    def __init__(self, seconds: float = DEFAULT_CPU_BUDGET_S, *, shared: bool = False,
+                 max_steps: int = DEFAULT_STEP_BUDGET):
         self.seconds = float(seconds)
         self.shared = shared
+        self.max_steps, self.steps, self.too_many_steps = max_steps, 0, False
         self.deadline = time.thread_time() + self.seconds
         self.element: str | None = None      # the diagram element whose code runs now
         self.exceeded_in: str | None = None
@@ -81,12 +95,29 @@ class Budget:
         if self.exceeded or time.thread_time() > self.deadline:
             self.trip()
 
+    def step(self) -> None:
+        """One engine step (a task about to run); past ``max_steps`` the budget trips."""
+        self.steps += 1
+        if self.max_steps and self.steps > self.max_steps and not self.exceeded:
+            self.too_many_steps = True
+            self.trip()
+        self.check()
+
     def trip(self) -> None:
         if not self.exceeded:
             self.exceeded, self.exceeded_in = True, self.element
-        raise ScriptBudgetExceeded(self.message(), self.exceeded_in)
+        raise self.error()
+
+    def error(self) -> StepAborted:
+        kind = StepBudgetExceeded if self.too_many_steps else ScriptBudgetExceeded
+        return kind(self.message(), self.exceeded_in)
 
     def message(self) -> str:
+        if self.too_many_steps:
+            where = f" (đến phần tử '{self.exceeded_in}')" if self.exceeded_in else ""
+            return (f"Quy trình chạy quá {self.max_steps} bước trong một lần xử lý{where}: có thể "
+                    "quy trình tự gọi chính nó hoặc có vòng lặp không dừng ở công việc nào; bước "
+                    "xử lý đã bị huỷ, không có thay đổi nào của bước này được ghi")
         where = f"tại phần tử '{self.exceeded_in}' " if self.exceeded_in else ""
         return (f"Kịch bản {where}chạy quá thời gian xử lý cho phép ({self.seconds:g} giây CPU); "
                 "bước xử lý đã bị huỷ, không có thay đổi nào của bước này được ghi")

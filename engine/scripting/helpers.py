@@ -73,5 +73,7 @@ def calendar_helpers(calendar: WorkingDayCalendar,
         "is_working_day": is_working_day, "resume_deadline": resume_deadline,
         "deadline": deadline, "earliest": earliest, "days_between": days_between,
         "to_date": to_date, "ceil": math.ceil, "floor": math.floor,
-        "timedelta": timedelta,
+        # The date and time types (immutable values; their methods reach no file, network or
+        # process state). For the current moment use now()/today(): they follow the engine's clock.
+        "timedelta": timedelta, "datetime": datetime, "date": date, "timezone": timezone,
     }

@@ -39,9 +39,13 @@ MAX_RANGE = 100_000
 # author gets a clear error rather than a NameError at run time.
 FORBIDDEN_NAMES = frozenset({
     "open", "exec", "eval", "compile", "globals", "locals", "vars", "getattr", "setattr",
-    "delattr", "input", "breakpoint", "help", "memoryview", "type", "object", "super", "exit",
+    "delattr", "breakpoint", "help", "memoryview", "object", "super", "exit",
     "quit", "dir", "classmethod", "staticmethod", "property",
 })
+# Builtins none of which the sandbox holds, but whose names are ordinary data fields ("type" of a
+# petition, a DMN "input"): as a variable they are plain data; only calling them is refused (the
+# builtin is never reachable, so such a call could only fail at run time).
+FORBIDDEN_CALLS = frozenset({"type", "input"})
 
 _EXTRA_BUILTINS = {
     "min": min, "max": max, "any": any, "all": all, "list": list, "dict": dict, "set": set,
@@ -72,6 +76,12 @@ class _DiagramPolicy(RestrictingNodeTransformer):
         if node.id in FORBIDDEN_NAMES:
             self.error(node, f'"{node.id}" không được phép dùng trong kịch bản (forbidden name)')
         return super().visit_Name(node)
+
+    def visit_Call(self, node):
+        if isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+            self.error(node, f'hàm "{node.func.id}()" không được phép dùng trong kịch bản '
+                             "(forbidden call)")
+        return super().visit_Call(node)
 
     @staticmethod
     def _with_tick(node, guard: str = "_tick_"):

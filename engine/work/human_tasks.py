@@ -174,8 +174,10 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
     timer_events, error, _ = timers.fire_due_in(uow, instance, workflow, now)
     # A deadline's script that ran over its budget says so (not "no longer ready").
     saving.check_budget(ctx, uow, instance, workflow, actor.username, now)
+    if error is not None:
+        _refuse_after_failed_deadline(ctx, uow, task_id, instance.id, error, now)
     spiff_task = stepping.find_task(workflow, task.task_guid)
-    if error is not None or spiff_task is None or spiff_task.state != TaskState.READY:
+    if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng (đã hết hạn hoặc "
                        "đã được xử lý); không có thay đổi nào được ghi")
     # What the form may quote of a protected person stays out of the workflow and the audit.
@@ -200,6 +202,19 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
                  actor=actor.username, error=error, events=timer_events + [event], now=now)
     ctx.events.publish(uow, TaskCompleted(instance, task, cleaned, actor, now))
     return task, instance
+
+
+def _refuse_after_failed_deadline(ctx: "EngineContext", uow, task_id: int, instance_id: int,
+                                  error: stepping.StepError, now) -> None:
+    """A due deadline fired before the completion and its action failed: discard the completion,
+    let the firing be recorded as the sweep records it (in a unit of work of its own: the
+    instance goes to error with the action's message), and say so."""
+    uow.session.rollback()
+    timers.fire_instance_timers(ctx, instance_id, now)
+    where = f" ('{error.bpmn_id}')" if error.bpmn_id else ""
+    raise Conflict(f"Công việc #{task_id} chưa được hoàn thành: đã đến hạn xử lý và thao tác khi "
+                   f"hết hạn{where} bị lỗi: {error.message}. Hồ sơ #{instance_id} đã chuyển sang "
+                   "trạng thái lỗi, xem lỗi của hồ sơ; dữ liệu vừa nhập chưa được ghi")
 
 
 def list_tasks(ctx: "EngineContext", *, instance_id: int | None = None, user: str | None = None,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from engine.accounts.delegations import _unit_of
+from engine.accounts.models import Unit, User, UserRole
 from engine.audit import chain as audit
 from engine.audit.chain import PendingEvent
 from engine.errors import Forbidden, InvalidInput, NotFound
@@ -44,8 +44,9 @@ def grant(ctx: "EngineContext", petition_id: int, grantee: str, actor: "Actor", 
         if not is_resolver(actor, petition):
             raise Forbidden("Chỉ người có thẩm quyền giải quyết tố cáo mới cho phép người khác "
                             "xem danh tính người tố cáo")
-        if grantee == actor.username or _unit_of(session, grantee) != petition.unit_code:
-            raise InvalidInput("Chỉ cho phép một cán bộ khác của đơn vị đang giải quyết đơn")
+        if grantee not in {u["username"] for u in grantees(ctx, petition_id, actor)}:
+            raise InvalidInput("Chỉ cho phép một cán bộ khác của đơn vị đang giải quyết đơn "
+                               "(không phải quản trị hệ thống)")
         shown, audited = guard.PetitionDataGuard().protect_text(
             uow, petition.instance_id, "grant_reason", reason.strip(), now)
         row = IdentityGrant(petition_id=petition.id, grantee=grantee, granted_by=actor.username,
@@ -56,6 +57,21 @@ def grant(ctx: "EngineContext", petition_id: int, grantee: str, actor: "Actor", 
                 expires_at=expires_at.isoformat(), reason=audited)
         uow.commit()
         return _grant_dict(row)
+
+
+def grantees(ctx: "EngineContext", petition_id: int, actor: "Actor") -> list[dict]:
+    """The people the resolver may grant the right to: the owning unit's active officers other
+    than themselves, never an administrator. ``[{username, display_name}]``."""
+    from petitions.register.access import visible_petition
+    with ctx.uow(write=False) as uow:
+        petition = visible_petition(uow.session, petition_id, actor)
+        admins = select(UserRole.user_id).where(UserRole.role == "administrator")
+        rows = uow.session.execute(
+            select(User.username, User.display_name).join(Unit, Unit.id == User.unit_id)
+            .where(Unit.code == petition.unit_code, User.active.is_(True),
+                   User.username != actor.username, User.id.not_in(admins))
+            .order_by(User.display_name, User.username)).all()
+    return [{"username": u, "display_name": d} for u, d in rows]
 
 
 def revoke_grant(ctx: "EngineContext", petition_id: int, grant_id: int, actor: "Actor") -> dict:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from engine.errors import NotFound
+from engine.definitions.validation import is_bpmn_name
 from engine.persistence.models import ProcessDefinition, ProcessInstance
 from petitions.supervision.history_replay import Snapshot, _Loaded
 
@@ -54,7 +55,7 @@ def parse_diagram(text: str) -> dict:
 
 def _bpmn_files(definition: ProcessDefinition) -> list[tuple[str, str]]:
     return sorted((name, text) for name, text in (definition.files or {}).items()
-                  if name.lower().endswith(".bpmn"))
+                  if is_bpmn_name(name))
 
 
 def diagram_state(loaded: _Loaded, snap: Snapshot, now: datetime, *, current: bool) -> dict:

@@ -46,10 +46,13 @@ def diagram_problems(path: Path) -> list[str]:
         return problems
     host = {n: el.get("attachedToRef") for n, el in nodes.items()
             if etree.QName(el).localname == "boundaryEvent"}
+    # An expanded (event) sub-process encloses its nodes and their flows.
+    inside = {n: {a.get("id") for a in el.iterancestors() if etree.QName(a).localname == "subProcess"}
+              for n, el in nodes.items()}
     ids = sorted(nodes)
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
-            if host.get(a) == b or host.get(b) == a:
+            if host.get(a) == b or host.get(b) == a or a in inside[b] or b in inside[a]:
                 continue
             if _overlap(shapes[a], shapes[b]):
                 problems.append(f"shapes overlap: {a} / {b}")
@@ -59,6 +62,7 @@ def diagram_problems(path: Path) -> list[str]:
     for flow_id, flow in flows.items():
         ends = {flow.get("sourceRef"), flow.get("targetRef")}
         ends |= {host[e] for e in list(ends) if e in host}
+        ends |= {s for e in list(ends) for s in inside.get(e, ())}
         points = edges[flow_id]
         for p, q in zip(points, points[1:]):
             for node in ids:

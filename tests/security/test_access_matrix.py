@@ -91,6 +91,7 @@ POST_RULES = {
     "tasks.unclaim": "case", "tasks.complete": "case", "tasks.draft": "case",
     "tasks.assign": "case", "notifications.mark_read": "case",
     "petitions.grant_identity": "case", "petitions.revoke_identity_grant": "case",
+    "petitions.withdrawal": "case",
 }
 
 

@@ -338,6 +338,7 @@ def build() -> Process:
     _decision_phase(p, decide)
     _publication_phase(p, publicise)
     _closing_phase(p, close)
+    _withdrawal(p, close)
     _deadlines(p)
     _flows(p)
     return p
@@ -598,6 +599,43 @@ def _publication_phase(p: Process, publicise: int) -> None:
     p.script("Script_kn_publication_check", "Kiểm tra thời gian, số lần công khai", PUBLISH,
              publicise, 2, PUBLICATION_CHECK_SCRIPT)
     p.xor("Gateway_kn_publication_ok", "Công khai đủ thời gian?", PUBLISH, publicise, 3)
+
+
+WITHDRAWAL_MESSAGE = "complaint_withdrawn"
+
+
+def _withdrawal(p: Process, close: int) -> None:
+    """Rút khiếu nại at any time: the message ``complaint_withdrawn`` (an officer records it, or
+    ``petitions message complaint_withdrawn --business-key <số đơn>``) starts the termination
+    (LKN Điều 10, 11a). SpiffWorkflow 3.2.0 runs every event sub-process as non-interrupting (it
+    ignores isInterrupting), so the diagram says so: the decision opens beside the open step.
+    The written withdrawal, a partial withdrawal and the decision's details belong to the
+    processes issue; here the message reaches the decision step."""
+    p.message("Message_kn_withdrawn", WITHDRAWAL_MESSAGE)
+    esp = p.event_subprocess("Sub_kn_withdrawal", "Người khiếu nại rút khiếu nại", HEAD, close,
+                             doc=("Nhận thông điệp complaint_withdrawn ở bất kỳ bước nào: mở bước "
+                                  "quyết định đình chỉ (LKN Điều 10)."))
+    p.message_start("Start_kn_withdrawn", "Công dân rút đơn", HEAD, close, 0, "Message_kn_withdrawn",
+                    row=8, parent=esp, variable="withdrawal", interrupting=False)
+    p.script("Script_kn_withdrawn", "Ghi nhận rút khiếu nại, tính thời hạn đình chỉ", HEAD, close,
+             1, row=8, parent=esp, code=(
+                 "complaint_withdrawn = True\n"
+                 "termination_decision_due_day = add_working_days(today(), 3)\n"
+                 "termination_decision_due = deadline(termination_decision_due_day)"))
+    p.user("Task_kn_withdrawn_terminate", "Quyết định đình chỉ do rút khiếu nại", HEAD, close, 2,
+           row=8, parent=esp, form=[
+               Field("termination_reason", "enum", "Căn cứ đình chỉ", True, TERMINATION_REASONS,
+                     extra={"default": "withdrawn"}),
+               Field("termination_decision_number", "string",
+                     "Số quyết định đình chỉ (Mẫu 14a)", True),
+               Field("termination_decision_date", "date", "Ngày quyết định", True),
+               Field("termination_note", "text", "Ghi chú"),
+           ], doc=("Người khiếu nại rút khiếu nại: người giải quyết ra quyết định đình chỉ trong 03 "
+                   "ngày làm việc (LKN Điều 10, 11a). Thời hạn: termination_decision_due."))
+    p.end("End_kn_withdrawn", "Đình chỉ do rút khiếu nại", HEAD, close, 3, row=8, parent=esp)
+    p.flow("Start_kn_withdrawn", "Script_kn_withdrawn")
+    p.flow("Script_kn_withdrawn", "Task_kn_withdrawn_terminate")
+    p.flow("Task_kn_withdrawn_terminate", "End_kn_withdrawn")
 
 
 def _closing_phase(p: Process, close: int) -> None:

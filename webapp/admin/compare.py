@@ -5,6 +5,7 @@ from flask import jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.definitions.diff import compare_versions
+from engine.definitions.validation import is_bpmn_name
 from engine.errors import NotFound
 from webapp.admin import bp
 from webapp.admin.versions import load_definition, main_file, version_range
@@ -16,7 +17,7 @@ def compare(key: str):
     versions, from_version, to_version = version_range(key)
     diff = compare_versions(engine_ctx(), key, from_version, to_version)
     old_def, new_def = load_definition(key, from_version), load_definition(key, to_version)
-    bpmn_files = sorted({n for n in list(old_def.files) + list(new_def.files) if n.endswith(".bpmn")})
+    bpmn_files = sorted({n for n in list(old_def.files) + list(new_def.files) if is_bpmn_name(n)})
     file_name = request.args.get("file") or main_file(new_def)
     if file_name not in bpmn_files:
         raise NotFound(_("Không có tệp BPMN '%(name)s'", name=file_name))

@@ -81,7 +81,9 @@ def upload():
         return render_template("admin/upload.html", keys=_keys(),
                                error={"message": err.message}, base=base), 400
     for result in results:
-        if result["new"]:
+        if result.get("skipped"):
+            flash(f'{result["key"]}: {result["skipped"]}', "warning")
+        elif result["new"]:
             flash(_("Đã triển khai %(key)s phiên bản %(v)s", key=result["key"], v=result["version"]),
                   "success")
         else:

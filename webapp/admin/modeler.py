@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from lxml import etree
 
 from engine.definitions.safe_xml import MAX_FILE_BYTES, parse_xml
-from engine.definitions.validation import validate_bundle
+from engine.definitions.validation import is_bpmn_name, validate_bundle
 from engine.errors import DeploymentError, InvalidInput, NotFound
 from engine.persistence.models import ProcessDefinition
 from petitions.roles import ROLES
@@ -70,7 +70,7 @@ def _data_dir():
 def edit(key: str, version: int):
     """The bpmn-js modeler on one BPMN file of the version (the process's own file by default)."""
     definition = load_definition(key, version)
-    bpmn_files = sorted(name for name in definition.files if name.endswith(".bpmn"))
+    bpmn_files = sorted(name for name in definition.files if is_bpmn_name(name))
     file_name = request.args.get("file") or main_file(definition)
     if file_name not in bpmn_files:
         raise NotFound(_("Phiên bản %(v)s không có tệp BPMN '%(name)s'", v=version, name=file_name))

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from engine.definitions import deployment
 from engine.definitions.safe_xml import parse_xml
-from engine.definitions.validation import validate_bundle
+from engine.definitions.validation import is_bpmn_name, validate_bundle
 from engine.errors import DeploymentError, InvalidInput, NotFound
 from engine.persistence.models import ProcessDefinition, ProcessInstance
 from engine.running import migration
@@ -25,7 +25,7 @@ from webapp.input_guard import MAX_ID
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 MAX_TAG = 200
-UPLOAD_NAME = re.compile(r"^[\w\-. ]{1,150}\.(bpmn|dmn)$")
+UPLOAD_NAME = re.compile(r"^[\w\-. ]{1,150}\.(bpmn|bpmn20\.xml|dmn)$")
 STATUS_LABELS = {"waiting": _l("Đang chờ"), "running": _l("Đang chạy"),
                  "suspended": _l("Tạm dừng"), "error": _l("Lỗi"), "completed": _l("Hoàn thành"),
                  "terminated": _l("Đã chấm dứt")}
@@ -88,11 +88,11 @@ def _version_arg(name: str, default: int | None) -> int | None:
 def main_file(definition: ProcessDefinition) -> str:
     """The BPMN file of the bundle that holds the process itself (others are called processes)."""
     for name in sorted(definition.files):
-        if name.endswith(".bpmn"):
+        if is_bpmn_name(name):
             tree = parse_xml(definition.files[name].encode("utf-8"), name)
             if any(p.get("id") == definition.process_key for p in tree.iter(f"{{{BPMN_NS}}}process")):
                 return name
-    return next(name for name in sorted(definition.files) if name.endswith(".bpmn"))
+    return next(name for name in sorted(definition.files) if is_bpmn_name(name))
 
 
 def deployment_errors(err: DeploymentError) -> list[dict]:

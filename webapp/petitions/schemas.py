@@ -32,6 +32,15 @@ class UnsealForm(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
+class WithdrawalForm(Schema):
+    """"Công dân rút đơn": the reason's length is checked by the engine (one rule, one message)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
 class GrantForm(Schema):
     """The resolver lets one officer of the unit read a sealed identity until a day (Vietnam)."""
 

@@ -11,12 +11,12 @@ from marshmallow import ValidationError
 
 from engine.errors import InvalidInput, NotFound
 from engine.working_days import VN_TZ
-from petitions.register import grants, petition_file, registration
+from petitions.register import grants, petition_file, registration, withdrawal
 from petitions.register.documents import store_for
 from petitions.tasks import inbox
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.petitions import bp
-from webapp.petitions.schemas import GrantForm, PetitionFilters, UnsealForm
+from webapp.petitions.schemas import GrantForm, PetitionFilters, UnsealForm, WithdrawalForm
 
 # The task page belongs to the tasks blueprint; linked only once that blueprint is registered.
 TASK_ENDPOINT = "tasks.task"
@@ -70,12 +70,10 @@ def show(petition_id: int):
 
 
 def _grantees(file: dict) -> list[dict]:
-    """Who the resolver may grant the identity right to: the other people of the unit."""
+    """Who the resolver may grant the identity right to (none unless the reader resolves)."""
     if file.get("grants") is None:
         return []
-    unit = file["petition"]["unit_code"]
-    return [u for u in inbox.eligible_assignees(engine_ctx(), None, unit)
-            if u["username"] != current_actor().username]
+    return grants.grantees(engine_ctx(), file["petition"]["id"], current_actor())
 
 
 @bp.post("/<int:petition_id>/identity")
@@ -87,7 +85,8 @@ def identity(petition_id: int):
     form = _load(UnsealForm(), request.form)
     if not petition.identity_sealed:
         return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
-    file = petition_file.petition_file(engine_ctx(), petition_id, current_actor(), reason=form["reason"])
+    file = petition_file.petition_file(engine_ctx(), petition_id, current_actor(),
+                                       reason=form["reason"])
     return render_template("petitions/show.html", file=file, grantees=_grantees(file))
 
 
@@ -112,6 +111,21 @@ def revoke_identity_grant(petition_id: int, grant_id: int):
     """End a grant before its day."""
     grants.revoke_grant(engine_ctx(), petition_id, grant_id, current_actor())
     flash(_("Đã thu hồi quyền xem danh tính."), "success")
+    return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
+
+
+@bp.post("/<int:petition_id>/withdrawal")
+@login_required
+def withdrawal(petition_id: int):
+    """The citizen withdrew the complaint: the withdrawal message goes to the case, once."""
+    registration.get_petition(engine_ctx(), petition_id, current_actor())  # 404 before the form's 400
+    form = _load(WithdrawalForm(), request.form)
+    result = withdrawal.record_withdrawal(engine_ctx(), petition_id, current_actor(),
+                                                   form["reason"])
+    if result.get("duplicate"):
+        flash(_("Việc rút đơn đã được ghi nhận trước đó."), "info")
+    else:
+        flash(_("Đã ghi nhận công dân rút đơn; bước quyết định đình chỉ đã được mở."), "success")
     return redirect(url_for("petitions.show", petition_id=petition_id), code=303)
 
 
