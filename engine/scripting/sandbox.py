@@ -43,7 +43,7 @@ FORBIDDEN_NAMES = frozenset({
     "quit", "dir", "classmethod", "staticmethod", "property",
 })
 # Builtins none of which the sandbox holds, but whose names are ordinary data fields ("type" of a
-# petition, a DMN "input"): as a variable they are plain data; only calling them is refused (the
+# case, a DMN "input"): as a variable they are plain data; only calling them is refused (the
 # builtin is never reachable, so such a call could only fail at run time).
 FORBIDDEN_CALLS = frozenset({"type", "input"})
 

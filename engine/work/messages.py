@@ -1,7 +1,7 @@
 """Messages and signals from outside an instance (BPMN message and signal events).
 
 A message names a BPMN message (its ``name``) and is correlated to the live instances carrying a
-business key (the petition number); it reaches a waiting catch anywhere in their workflows,
+business key (the case number); it reaches a waiting catch anywhere in their workflows,
 intermediate or boundary, in call activities too (SpiffWorkflow routes it through its
 subprocesses). A signal is broadcast to every live instance waiting for it. Each instance is
 changed in a unit of work of its own (lock → load → deliver → advance → save), audited as
@@ -72,9 +72,10 @@ def _open_nested_event_subprocesses(workflow, event: BpmnEvent) -> None:
     """Start the event sub-processes of called processes whose start event catches ``event``.
 
     SpiffWorkflow 3.2.0 starts an event sub-process on an event only for the top process
-    (``EventManager.update_collaboration``); one inside a call activity (the complaint under the
-    intake) would never hear it. The same is done here for every running subprocess, after which
-    the library's own ``send_event`` delivers the event to the sub-process's waiting start.
+    (``EventManager.update_collaboration``); one inside a call activity (a called process
+    under its caller) would never hear it. The same is done here for every running subprocess,
+    after which the library's own ``send_event`` delivers the event to the sub-process's waiting
+    start.
     """
     for sub in list(workflow.subprocesses.values()):
         start = sub.spec.start
