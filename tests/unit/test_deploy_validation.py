@@ -185,7 +185,7 @@ def test_bundle_without_executable_process_is_refused():
 
 def test_process_without_is_executable_is_executable_as_in_the_library():
     content = (HOSTILE / "not_executable.bpmn").read_bytes().replace(b' isExecutable="false"', b"")
-    bundle = validate_bundle({"implicit.bpmn": content})
+    bundle = validate_bundle({"implicit.bpmn": content}, ROLES)
     assert bundle.process_ids and bundle.skipped == {}
 
 
