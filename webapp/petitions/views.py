@@ -11,7 +11,8 @@ from marshmallow import ValidationError
 
 from engine.errors import InvalidInput, NotFound
 from engine.working_days import VN_TZ
-from petitions.register import grants, petition_file, registration, withdrawal
+from petitions.register import grants, petition_file, registration
+from petitions.register import withdrawal as withdrawals  # the view below is named withdrawal
 from petitions.register.documents import store_for
 from petitions.tasks import inbox
 from webapp.engine_access import current_actor, engine_ctx
@@ -120,7 +121,7 @@ def withdrawal(petition_id: int):
     """The citizen withdrew the complaint: the withdrawal message goes to the case, once."""
     registration.get_petition(engine_ctx(), petition_id, current_actor())  # 404 before the form's 400
     form = _load(WithdrawalForm(), request.form)
-    result = withdrawal.record_withdrawal(engine_ctx(), petition_id, current_actor(),
+    result = withdrawals.record_withdrawal(engine_ctx(), petition_id, current_actor(),
                                                    form["reason"])
     if result.get("duplicate"):
         flash(_("Việc rút đơn đã được ghi nhận trước đó."), "info")
