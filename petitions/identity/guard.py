@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from engine.persistence.models import ProcessInstance
 
 
-# registration.INTAKE_KEY; not imported: the register sits above identity (docs/architecture.md).
+# The intake process, where letters run (petitions.register.registration.INTAKE_KEY uses it).
 INTAKE_PROCESS = "petition_intake"
 FREE_TEXT_TYPES = frozenset({"string", "text"})
 

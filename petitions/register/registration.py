@@ -33,11 +33,14 @@ from petitions.persistence.models import (Petition, PetitionCounter, PetitionDoc
 from petitions.register import addresses
 from petitions.register.access import visible_petition
 
+from petitions.identity.guard import INTAKE_PROCESS
+
 if TYPE_CHECKING:
     from engine.context import EngineContext
 
 
-INTAKE_KEY = "petition_intake"
+# Letters run in the intake process; the identity guard, below the register, owns the name.
+INTAKE_KEY = INTAKE_PROCESS
 REGISTER_TASK = "Task_register"
 TYPES = ("complaint", "denunciation", "recommendation", "feedback", "mixed")
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
