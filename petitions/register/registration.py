@@ -27,13 +27,12 @@ from engine.text_search import fold
 from engine.work.human_tasks import complete_in
 from engine.working_days import VN_TZ
 from petitions.identity import protection, rights
+from petitions.identity.guard import INTAKE_PROCESS
 from petitions.identity.matching import Identity, IdentityMatcher
 from petitions.persistence.models import (Petition, PetitionCounter, PetitionDocument, PetitionLink,
                                           PetitionSender)
 from petitions.register import addresses
 from petitions.register.access import visible_petition
-
-from petitions.identity.guard import INTAKE_PROCESS
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
