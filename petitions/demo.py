@@ -38,7 +38,31 @@ def seed_demo_users(ctx: "EngineContext") -> list[str]:
             add_user(ctx, username, roles, actor="demo-seed", unit=DEMO_UNIT, display_name=display)
             set_password(ctx, username, DEMO_PASSWORD, actor="demo-seed", password_hash=shared_hash)
             created.append(username)
+    seed_demo_agency(ctx)
     return created
+
+
+# The demo commune as documents print it (a fictitious commune; a real deployment enters its own
+# on the units page).
+DEMO_AGENCY = {"full_name": "Ủy ban nhân dân xã An Phú", "short_name": "UBND",
+               "parent_body": "Ủy ban nhân dân tỉnh An Giang", "place_name": "An Phú",
+               "address": "Số 1 đường Trung tâm, xã An Phú, tỉnh An Giang",
+               "phone": "0296 3800 000", "head_position": "Chủ tịch",
+               "head_name": "Phạm Văn Trưởng"}
+
+
+def seed_demo_agency(ctx: "EngineContext") -> None:
+    """Name the demo unit and give it a profile, once (an existing profile is left alone)."""
+    from engine.accounts.models import Unit
+    from petitions.agencies.profiles import save_profile
+    from petitions.persistence.models import AgencyProfile
+    with ctx.uow() as uow:
+        unit = uow.session.scalar(select(Unit).where(Unit.code == DEMO_UNIT))
+        if unit is None or uow.session.get(AgencyProfile, unit.id) is not None:
+            return
+        unit.name = DEMO_AGENCY["full_name"]
+        uow.commit()
+    save_profile(ctx, DEMO_UNIT, DEMO_AGENCY, actor="demo-seed")
 
 
 # Demo letters (fictitious people) so a first start shows the inbox, the petition file and the

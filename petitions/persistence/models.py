@@ -198,3 +198,24 @@ class IdentityGrant(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class AgencyProfile(Base):
+    """How a unit (kernel ``units`` row) is named on documents and receipts (NĐ 30/2020): its full
+    name, the body above it, its address and the head who signs. One row per unit, optional: a
+    unit without one prints its ``units.name``."""
+
+    __tablename__ = "agency_profiles"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(500))          # "Ủy ban nhân dân xã An Phú"
+    short_name: Mapped[str | None] = mapped_column(String(100))  # for the number: "UBND"
+    parent_body: Mapped[str | None] = mapped_column(String(500))  # "UBND huyện Châu Thành"
+    place_name: Mapped[str | None] = mapped_column(String(200))  # the date line: "An Phú"
+    address: Mapped[str | None] = mapped_column(String(500))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    email: Mapped[str | None] = mapped_column(String(320))
+    head_position: Mapped[str | None] = mapped_column(String(200))  # "Chủ tịch"
+    head_name: Mapped[str | None] = mapped_column(String(200))
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Agencies as documents name them: a unit's profile (full name, parent body, signing head)."""
