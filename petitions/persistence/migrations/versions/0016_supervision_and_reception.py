@@ -1,0 +1,26 @@
+"""supervision and reception: reserved for issue 15 (supervisors and officers)
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-03 15:50:00
+
+Reserved so that parallel work keeps one linear chain; filled in by the work it names, or left
+as a step that changes nothing.
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import engine.persistence.database  # noqa: F401
+
+revision = '0016'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,26 @@
+"""legal documents: reserved for issue 16 (legal documents: templates, outgoing register, document metadata)
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-03 15:50:00
+
+Reserved so that parallel work keeps one linear chain; filled in by the work it names, or left
+as a step that changes nothing.
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import engine.persistence.database  # noqa: F401
+
+revision = '0017'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
