@@ -136,13 +136,15 @@ def complete(task_id, user, data):
 
 @cli.command()
 @click.argument("name")
-@click.option("--business-key", required=True, help="Mã nghiệp vụ (số đơn) của hồ sơ nhận.")
+@click.option("--business-key", help="Mã nghiệp vụ (số đơn) của hồ sơ nhận; không có thì thông "
+              "điệp đi theo thuộc tính tương quan khai báo trong sơ đồ.")
 @click.option("--data", help="Dữ liệu kèm thông điệp (JSON).")
 @click.option("--message-id", help="Mã thông điệp: cùng một mã chỉ được chuyển một lần.")
 @click.option("--user", "actor", default="cli", show_default=True)
 @json_option
 def message(name, business_key, data, message_id, actor):
-    """Chuyển thông điệp BPMN (tên message) đến hồ sơ đang chờ nó."""
+    """Chuyển thông điệp BPMN (tên message) đến hồ sơ đang chờ nó (theo mã nghiệp vụ hoặc theo
+    thuộc tính tương quan)."""
     return messages.deliver_message(_ctx(), name, business_key=business_key, actor=actor,
                                     data=parse_json_object(data), message_id=message_id)
 

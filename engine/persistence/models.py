@@ -57,6 +57,9 @@ class ProcessInstance(Base):
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64), default="")
     overdue_since: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The correlation key values the workflow holds (engine/running/correlation.py), copied at every
+    # save: a message without a business key finds its instance without loading workflows.
+    correlations: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     # Optimistic lock: a stale UPDATE matches no row and the unit of work rolls back.
     row_version: Mapped[int] = mapped_column(Integer, nullable=False)
 

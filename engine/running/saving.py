@@ -19,6 +19,7 @@ from engine.events import InstanceCompleted, TimerFired
 from engine.persistence.models import ProcessDefinition, ProcessInstance
 from engine.persistence.serialization import dump_state
 from engine.running import task_mirror, timer_mirror
+from engine.running.correlation import workflow_correlations
 from engine.running.failures import record_failure
 from engine.running.loading import DefinitionView
 from engine.running.pruning import prune_finished
@@ -97,6 +98,9 @@ def save(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessInstance,
     elif status != "error":
         instance.error_message = instance.error_task = instance.error_line = None
     instance.updated_at = now
+    correlations = workflow_correlations(workflow)
+    if instance.correlations != correlations:
+        instance.correlations = correlations
     audit.append_instance_events(uow.session, instance, all_events, now)
     # What the step did, for the application's subscribers (none: nothing is built).
     if ctx.events.wants(TimerFired):

@@ -1,7 +1,8 @@
 """Messages and signals from outside an instance (BPMN message and signal events).
 
 A message names a BPMN message (its ``name``) and is correlated to the live instances carrying a
-business key (the case number); it reaches a waiting catch anywhere in their workflows,
+business key (the case number), or, without one, to the instance whose correlation key values its
+payload carries (correlation properties in the diagram: engine/running/correlation.py); it reaches a waiting catch anywhere in their workflows,
 intermediate or boundary, in call activities too (SpiffWorkflow routes it through its
 subprocesses). A signal is broadcast to every live instance waiting for it. Each instance is
 changed in a unit of work of its own (lock → load → deliver → advance → save), audited as
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.definitions import deployment
-from engine.running import instances
+from engine.running import correlation, instances
 from engine.running import loading, locks, saving, stepping
 from engine.audit.chain import PendingEvent
 from engine.errors import EngineError, InvalidInput
@@ -103,7 +104,11 @@ def _deliver_to(ctx: "EngineContext", instance_id: int, kind: str, name: str, da
         definition = loading.load_definition(ctx, uow, instance.definition_id)
         workflow = loading.load_workflow(ctx, definition, instance)
         before = stepping.snapshot(workflow)
-        event = BpmnEvent(definition_cls(name), payload=data)
+        # The values the message carries, compared by the library with the instance's own; a
+        # payload lacking a property is refused here (InvalidInput: nothing written).
+        carried = (correlation.message_correlations(ctx, definition, name, data)
+                   if kind == "message" else {})
+        event = BpmnEvent(definition_cls(name), payload=data, correlations=carried)
         _open_nested_event_subprocesses(workflow, event)
         try:
             # Waiting catches, boundary events and event sub-process starts, in subprocesses too;
@@ -169,12 +174,35 @@ def _store(ctx: "EngineContext", record: InboundMessage) -> None:
         uow.commit()
 
 
-def _candidates(ctx: "EngineContext", business_key: str | None) -> list[int]:
+def _candidates(ctx: "EngineContext", kind: str, name: str, business_key: str | None,
+                data: dict) -> list[int]:
+    """The live instances a delivery tries, in order: those of the business key; for a message
+    without one, those whose correlation values the payload carries; for a signal, all."""
     query = select(ProcessInstance.id).where(ProcessInstance.status.in_(_LIVE))
     if business_key is not None:
         query = query.where(ProcessInstance.business_key == business_key)
+    elif kind == "message":
+        return _correlated(ctx, name, data)
     with ctx.uow(write=False) as uow:
         return list(uow.session.scalars(query.order_by(ProcessInstance.id)))
+
+
+def _correlated(ctx: "EngineContext", name: str, data: dict) -> list[int]:
+    query = (select(ProcessInstance.id, ProcessInstance.definition_id,
+                    ProcessInstance.correlations)
+             .where(ProcessInstance.status.in_(_LIVE), ProcessInstance.correlations.is_not(None))
+             .order_by(ProcessInstance.id))
+    carried_by: dict[int, dict] = {}
+    found = []
+    with ctx.uow(write=False) as uow:
+        for instance_id, definition_id, held in uow.session.execute(query):
+            if definition_id not in carried_by:
+                definition = loading.load_definition(ctx, uow, definition_id)
+                carried_by[definition_id] = correlation.message_correlations(ctx, definition,
+                                                                             name, data)
+            if correlation.matches(held, carried_by[definition_id]):
+                found.append(instance_id)
+    return found
 
 
 def _send(ctx: "EngineContext", kind: str, name: str, business_key: str | None, data: Any,
@@ -189,7 +217,7 @@ def _send(ctx: "EngineContext", kind: str, name: str, business_key: str | None, 
                             received_by=actor, received_at=now)
     reached: list[int] = []
     record_ids: list[int] = []
-    for instance_id in _candidates(ctx, business_key):
+    for instance_id in _candidates(ctx, kind, name, business_key, data):
         try:
             delivered = _deliver_to(ctx, instance_id, kind, name, data, actor,
                                     None if reached else _copy(record), record_ids)
@@ -208,7 +236,8 @@ def _send(ctx: "EngineContext", kind: str, name: str, business_key: str | None, 
             _store(ctx, _copy(record))
         except IntegrityError:
             return _already(ctx, message_id) or {}
-        whom = f"với mã nghiệp vụ '{business_key}' " if business_key is not None else ""
+        whom = (f"với mã nghiệp vụ '{business_key}' " if business_key is not None
+                else "có giá trị tương quan khớp " if kind == "message" else "")
         what = "thông điệp" if kind == "message" else "tín hiệu"
         raise MessageUnmatched(f"Không có hồ sơ nào {whom}đang chờ {what} '{name}'; {what} đã "
                                "được lưu lại, chưa chuyển đến đâu")
@@ -231,12 +260,14 @@ def _copy(record: InboundMessage) -> InboundMessage:
                           received_at=record.received_at)
 
 
-def deliver_message(ctx: "EngineContext", name: str, *, business_key: str, actor: str,
+def deliver_message(ctx: "EngineContext", name: str, *, actor: str, business_key: str | None = None,
                     data: Mapping[str, Any] | None = None, message_id: str | None = None) -> dict:
-    """Deliver the BPMN message ``name`` to the live instance of ``business_key`` that waits for
-    it; raises ``MessageUnmatched`` (after storing it) when none does."""
-    if not isinstance(business_key, str) or not business_key.strip():
-        raise InvalidInput("Cần mã nghiệp vụ (business key) để chuyển thông điệp")
+    """Deliver the BPMN message ``name`` to the live instance that waits for it: the one of
+    ``business_key``, or without it the one whose correlation values the payload carries; else
+    start the process whose message start event catches it. Raises ``MessageUnmatched`` (after
+    storing it) when nothing does."""
+    if business_key is not None and (not isinstance(business_key, str) or not business_key.strip()):
+        raise InvalidInput("Mã nghiệp vụ (business key) phải là chuỗi khác rỗng")
     return _send(ctx, "message", name, business_key, data, message_id, actor)
 
 

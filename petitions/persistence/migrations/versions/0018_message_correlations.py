@@ -1,14 +1,15 @@
-"""message correlations: reserved for issue 14 (message correlation properties)
+"""message correlations: the correlation key values each instance holds
 
 Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-03 15:50:00
 
-Reserved so that parallel work keeps one linear chain; filled in by the work it names, or left
-as a step that changes nothing.
+Issue 14. ``process_instances.correlations`` copies the workflow's correlation key values at every
+save (engine/running/correlation.py): a message without a business key finds the instance whose
+values its payload carries without loading every workflow.
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 import engine.persistence.database  # noqa: F401
 
@@ -19,8 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('process_instances', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('correlations', sa.JSON(none_as_null=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('process_instances', schema=None) as batch_op:
+        batch_op.drop_column('correlations')
