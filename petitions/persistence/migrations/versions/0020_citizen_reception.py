@@ -1,0 +1,26 @@
+"""citizen reception: reserved for issue 17 (citizen reception)
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-03 15:50:00
+
+Reserved so that parallel work keeps one linear chain; filled in by the work it names, or left
+as a step that changes nothing.
+"""
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import engine.persistence.database  # noqa: F401
+
+revision = '0020'
+down_revision = '0019'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

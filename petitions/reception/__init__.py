@@ -1,0 +1,1 @@
+"""Citizen reception (tiếp công dân): schedules, sessions, the reception book, conclusions."""
