@@ -45,6 +45,9 @@ EVAL_TAGS = frozenset({
     _B + "messagePath", _S + "messagePayload", _S + "payloadExpression", _S + "expression",
 })
 HUMAN_TASKS = frozenset({_B + "userTask", _B + "manualTask"})
+# Task spec names SpiffWorkflow gives its own start and end steps: an element with one of these
+# ids replaces them and the process cannot start ("No output task connected").
+RESERVED_IDS = frozenset({"Start", "End"})
 # Relative names such as "intake/intake.bpmn" (a deployed folder); no "..", no absolute paths.
 _SAFE_NAME = re.compile(r"^(?:[\w\-]+(?:\.[\w\-]+)*/)*[\w\-. ]+\.(?:bpmn|bpmn20\.xml|dmn)$")
 # Other tools export BPMN 2.0 as "name.bpmn20.xml".
@@ -177,6 +180,10 @@ def _check_bpmn_structure(tree: etree._ElementTree, name: str, user_tasks: dict[
                     element.tag == FORM_TAG and getattr(grandparent, "tag", None) != _B + "userTask"):
                 raise _fail(f"không được đặt petitions:{etree.QName(element).localname} "
                             "ở vị trí này", name, element)
+        if element.get("id") in RESERVED_IDS and etree.QName(element).namespace == BPMN_NS:
+            raise _fail(f"mã phần tử {element.get('id')!r} trùng tên một bước nội bộ của "
+                        "SpiffWorkflow: quy trình sẽ không khởi động được; hãy đổi mã "
+                        "(ví dụ 'StartEvent_1')", name, element)
         if element.tag == _B + "userTask":
             task_id = element.get("id")
             if task_id in user_tasks:
@@ -188,6 +195,21 @@ def _check_bpmn_structure(tree: etree._ElementTree, name: str, user_tasks: dict[
             script = element.find(_B + "script")
             if script is None or not (script.text or "").strip():
                 raise _fail("công việc scriptTask không có mã lệnh (script)", name, element)
+
+
+def _check_flow_ends(tree: etree._ElementTree, name: str) -> None:
+    """Every sequence flow starts and ends at an element of its process. Checked before the
+    library parses: it reports a missing end as "we found two items, perhaps a form has the same
+    ID?", naming neither the flow nor what is missing."""
+    for process in [*tree.iter(_B + "process"), *tree.iter(_B + "subProcess")]:
+        ids = {el.get("id") for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
+        for flow in process.findall(_B + "sequenceFlow"):
+            label = repr(flow.get("id")) + (f" ({flow.get('name')})" if flow.get("name") else "")
+            for attr, end in (("sourceRef", "đi ra từ"), ("targetRef", "đi đến")):
+                ref = flow.get(attr)
+                if ref and ref not in ids:
+                    raise _fail(f"luồng {label} {end} phần tử {ref!r} ({attr}), nhưng quy trình "
+                                "không có phần tử này (đã bị xóa hoặc đổi mã?)", name, flow)
 
 
 def _check_call_targets(trees: Mapping[str, etree._ElementTree], parser: SpiffBpmnParser) -> None:
@@ -314,6 +336,7 @@ def validate_bundle(files: Mapping[str, bytes], roles: Mapping[str, str]) -> Val
                 continue
             bpmn_trees[name] = tree
             _check_bpmn_structure(tree, name, user_tasks)
+            _check_flow_ends(tree, name)
             parser.add_bpmn_xml(tree, filename=name)
     # As the library: a process is executable unless it says isExecutable="false".
     process_ids, skipped = [], {}

@@ -273,7 +273,7 @@ def test_administrator_edits_deploys_compares_and_migrates(live_server, browser,
     page.fill("#deploy-tag", "thêm bước kiểm tra giấy tờ")
     page.click("#btn-deploy")
     page.wait_for_selector("body[data-deployed-version='2']")
-    assert "Đã triển khai: phiên bản 2" in page.inner_text("#modeler-status")
+    assert "Đã triển khai: phiên bản 1 → phiên bản 2" in page.inner_text("#modeler-status")
     page.screenshot(path=str(artifacts / "admin-modeler-deployed.png"))
     with ctx.uow(write=False) as uow:
         v2 = deployment.get_definition(uow, KEY, 2)

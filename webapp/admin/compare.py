@@ -8,7 +8,7 @@ from engine.definitions.diff import compare_versions
 from engine.definitions.validation import is_bpmn_name
 from engine.errors import NotFound
 from webapp.admin import bp
-from webapp.admin.versions import load_definition, main_file, version_range
+from webapp.admin.versions import load_definition, main_file, version_range, zoom_texts
 from webapp.engine_access import engine_ctx
 
 
@@ -30,7 +30,8 @@ def compare(key: str):
         "added": [i["id"] for i in diff["added"] if i["file"] == file_name],
         "removed": [i["id"] for i in diff["removed"] if i["file"] == file_name],
         "changed": [i["id"] for i in diff["changed"] if i["file"] == file_name],
-        "text": {"loadFailed": _("Không mở được sơ đồ"), "missing": _("Tệp không có ở phiên bản này")},
+        "text": {"loadFailed": _("Không mở được sơ đồ"), "missing": _("Tệp không có ở phiên bản này"),
+                 **zoom_texts()},
     }
     return render_template("admin/compare.html", key=key, diff=diff, versions=versions,
                            from_version=from_version, to_version=to_version, config=config,

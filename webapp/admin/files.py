@@ -66,6 +66,8 @@ def upload():
     version's bundle (so a process that calls others or uses a decision table still resolves).
     """
     base = (request.form.get("base") or "").strip()
+    with engine_ctx().uow(write=False) as uow:
+        before = deployment.latest_versions(uow)  # to say "version 1 → version 2" afterwards
     try:
         files = _uploaded_files()
         tag = version_tag(request.form.get("tag"))
@@ -83,9 +85,12 @@ def upload():
     for result in results:
         if result.get("skipped"):
             flash(f'{result["key"]}: {result["skipped"]}', "warning")
+        elif result["new"] and before.get(result["key"]):
+            flash(_("Đã triển khai %(key)s: phiên bản %(old)s → phiên bản %(v)s", key=result["key"],
+                    old=before[result["key"]], v=result["version"]), "success")
         elif result["new"]:
-            flash(_("Đã triển khai %(key)s phiên bản %(v)s", key=result["key"], v=result["version"]),
-                  "success")
+            flash(_("Đã triển khai %(key)s phiên bản %(v)s (quy trình mới)", key=result["key"],
+                    v=result["version"]), "success")
         else:
             flash(_("%(key)s không thay đổi (vẫn là phiên bản %(v)s)", key=result["key"],
                     v=result["version"]), "info")

@@ -5,17 +5,19 @@ exactly the deploy validation, deploying it as a new version, and the administra
 from __future__ import annotations
 
 from flask import current_app, jsonify, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from lxml import etree
 
+from engine.definitions import forms
 from engine.definitions.safe_xml import MAX_FILE_BYTES, parse_xml
 from engine.definitions.validation import is_bpmn_name, validate_bundle
 from engine.errors import DeploymentError, InvalidInput, NotFound
 from engine.persistence.models import ProcessDefinition
 from petitions.roles import ROLES
-from webapp.admin import bp, drafts
+from webapp.admin import bp, bpmn_catalogue, drafts
 from webapp.admin.versions import (UPLOAD_NAME, admin_when, deploy_keeping, deployment_errors,
-                                   load_definition, main_file, version_numbers, version_tag)
+                                   load_definition, main_file, version_numbers, version_tag,
+                                   zoom_texts)
 from webapp.engine_access import current_actor, engine_ctx
 
 WORKING_DAY_HELPERS = [
@@ -29,8 +31,7 @@ WORKING_DAY_HELPERS = [
     ("earliest(d1, d2, …)", _l("Ngày sớm nhất")),
     ("today()", _l("Hôm nay (giờ Việt Nam), YYYY-MM-DD")),
 ]
-FIELD_TYPES = ["string", "text", "integer", "number", "boolean", "date", "datetime", "enum",
-               "multienum", "unit"]
+FIELD_TYPES = list(forms.FIELD_TYPES)  # exactly what the engine accepts
 
 
 def _decision_ids(definition: ProcessDefinition) -> list[str]:
@@ -87,7 +88,8 @@ def edit(key: str, version: int):
         "fieldTypes": FIELD_TYPES,
         "draft": None if draft is None else _draft_config(key, version, file_name, draft),
         "helpers": [{"sig": sig, "text": str(text)} for sig, text in WORKING_DAY_HELPERS],
-        "text": _modeler_texts(),
+        "text": {**_modeler_texts(), **zoom_texts()},
+        "bpmnCatalogue": bpmn_catalogue.catalogue(str(get_locale() or "vi")),
     }
     # bpmn-js 18 runs under the app's strict policy (script-src and style-src 'self'): the browser
     # test watches for violations while creating, replacing, connecting and editing shapes.
@@ -119,6 +121,7 @@ def _modeler_texts() -> dict[str, str]:
         "deployFailed": _("Triển khai không thành công"), "networkError": _("Lỗi kết nối máy chủ"),
         "file": _("tệp"), "element": _("phần tử"), "line": _("dòng"),
         "version": _("phiên bản"), "newVersion": _("phiên bản mới"),
+        "openVersion": _("Mở phiên bản vừa triển khai"),
         "confirmDeploy": _("Triển khai sơ đồ này thành phiên bản mới?"),
         "confirmDiscard": _("Bỏ bản nháp đã lưu?"),
         "nothingSelected": _("Chọn một phần tử trên sơ đồ để xem và sửa thuộc tính."),
@@ -140,6 +143,10 @@ def _modeler_texts() -> dict[str, str]:
         "decision": _("Bảng quyết định DMN được gọi"), "noDecision": _("— chọn bảng quyết định —"),
         "apply": _("Áp dụng"), "errorsTitle": _("Lỗi kiểm tra"),
         "documentation": _("Mô tả"),
+        "taskRole": _("Vai trò thực hiện (vai trò của làn chứa công việc)"),
+        "taskRoleLane": _("Làn"), "taskNoLane": _("Công việc chưa nằm trong làn nào: hãy kéo nó vào "
+                                                 "một làn có vai trò, nếu không sẽ không ai nhận được việc."),
+        "draftTitle": _("Có bản nháp chưa triển khai"),
     }
 
 
@@ -181,6 +188,7 @@ def deploy_edited(key: str, version: int):
     if data.get("file") not in definition.files:
         raise InvalidInput(_("Tệp '%(name)s' không thuộc phiên bản này", name=data.get("file")))
     files = _bundle_with({"key": key, "version": version, "file": data["file"]}, content)
+    previous = version_numbers(key)[-1]  # the latest before this deploy: "v2 → v3" after it
     try:
         results = deploy_keeping(key, files, version_tag(data.get("tag")))
     except DeploymentError as err:
@@ -188,7 +196,7 @@ def deploy_edited(key: str, version: int):
     drafts.delete_draft(_data_dir(), key, current_actor().username)
     mine = next((r for r in results if r["key"] == key), None)
     return jsonify(ok=True, results=results, version=mine["version"] if mine else None,
-                   new=bool(mine and mine["new"]),
+                   new=bool(mine and mine["new"]), previous=previous,
                    editUrl=url_for("admin.edit", key=key, version=mine["version"]) if mine else None)
 
 

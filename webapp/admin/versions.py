@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.definitions import deployment
 from engine.definitions.safe_xml import parse_xml
 from engine.definitions.validation import is_bpmn_name, validate_bundle
 from engine.errors import DeploymentError, InvalidInput, NotFound
-from engine.persistence.models import ProcessDefinition, ProcessInstance
+from engine.persistence.models import ProcessDefinition
 from engine.running import migration
-from webapp.admin import bp
+from webapp.admin import bp, counts
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.input_guard import MAX_ID
 
@@ -45,6 +45,12 @@ def admin_when(value) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def zoom_texts() -> dict[str, str]:
+    """Labels of the zoom buttons of every diagram (static/admin/zoom.js)."""
+    return {"zoomGroup": _("Thu phóng sơ đồ"), "zoomIn": _("Phóng to"), "zoomOut": _("Thu nhỏ"),
+            "zoomFit": _("Vừa khung"), "zoomFitShort": _("Vừa khung")}
 
 
 def load_definition(key: str, version: int) -> ProcessDefinition:
@@ -121,19 +127,19 @@ def deploy_keeping(key: str, files: dict[str, bytes], tag: str | None) -> list[d
 
 @bp.get("/processes")
 def processes():
-    """Every process key with its versions and the instances per version and status."""
+    """Every process key with its versions and the cases per version and status: its own
+    instances and its runs called by other processes (webapp.admin.counts), of the
+    administrator's units only."""
+    units = current_actor().units
     with engine_ctx().uow(write=False) as uow:
         rows = uow.session.execute(select(
             ProcessDefinition.id, ProcessDefinition.process_key, ProcessDefinition.version,
             ProcessDefinition.name, ProcessDefinition.sha256, ProcessDefinition.tag,
             ProcessDefinition.deployed_by, ProcessDefinition.deployed_at)
             .order_by(ProcessDefinition.process_key, ProcessDefinition.version.desc())).all()
-        counts = uow.session.execute(
-            select(ProcessInstance.definition_id, ProcessInstance.status, func.count())
-            .group_by(ProcessInstance.definition_id, ProcessInstance.status)).all()
-    by_definition: dict[int, dict[str, int]] = {}
-    for definition_id, status, count in counts:
-        by_definition.setdefault(definition_id, {})[status] = count
+        by_definition = counts.direct_counts(uow.session, units)
+        called = counts.called_counts(uow.session, units)
+    callers = {row.id: (row.process_key, row.version) for row in rows}
     keys: dict[str, dict] = {}
     for row in rows:
         entry = keys.setdefault(row.process_key, {"key": row.process_key, "name": row.name,
@@ -146,4 +152,11 @@ def processes():
             "movable": sum(per_status.get(s, 0) for s in migration.MIGRATABLE)})
     for entry in keys.values():
         entry["latest"] = entry["versions"][0]["version"]
+        entry["called"] = sorted(
+            ({"caller": callers[definition_id][0], "version": callers[definition_id][1],
+              "counts": per_status, "total": sum(per_status.values())}
+             for definition_id, per_status in called.get(entry["key"], {}).items()),
+            key=lambda c: (c["caller"], -c["version"]))
+        entry["total"] = (sum(v["total"] for v in entry["versions"])
+                          + sum(c["total"] for c in entry["called"]))
     return render_template("admin/processes.html", processes=list(keys.values()))

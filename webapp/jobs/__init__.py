@@ -4,6 +4,7 @@ not raised: the database sweep keeps timers firing meanwhile."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import redis
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -21,6 +22,22 @@ from workers.scheduler import QUEUE_NAME
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 FAILED_SHOWN = 50
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@bp.context_processor
+def _template_helpers():
+    return {"jobs_when": jobs_when}
+
+
+def jobs_when(value: datetime | None, with_date: bool = True) -> str:
+    """Vietnam time, as every other page shows it (a timer due at the end of a Vietnamese day
+    reads 23:59:59, not 16:59:59). RQ gives naive UTC datetimes in some versions: read as UTC."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M:%S" if with_date else "%H:%M:%S")
 
 
 def _queue() -> Queue | None:

@@ -21,7 +21,10 @@
       .then(function (xml) { return viewer.importXML(xml); })
       .then(function (result) {
         var canvas = viewer.get("canvas"), registry = viewer.get("elementRegistry");
-        canvas.zoom("fit-viewport");
+        window.PetitionsZoom.open(canvas);
+        window.PetitionsZoom.controls(viewer, container, {
+          group: config.text.zoomGroup, zoomIn: config.text.zoomIn, zoomOut: config.text.zoomOut,
+          fit: config.text.zoomFit, fitShort: config.text.zoomFitShort });
         Object.keys(markers).forEach(function (marker) {
           markers[marker].forEach(function (id) {
             var element = registry.get(id);

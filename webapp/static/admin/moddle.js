@@ -23,7 +23,7 @@
           properties: [{ name: "fields", type: "Field", isMany: true }] },
         { name: "Field", superClass: ["Element"],
           properties: [attr("name"), attr("type"), attr("label"), attr("required"), attr("help"),
-                       attr("min"), attr("max"), attr("max_length"), attr("default"),
+                       attr("min"), attr("max"), attr("max_length"), attr("default"), attr("document"),
                        { name: "choices", type: "Choice", isMany: true }] },
         { name: "Choice", superClass: ["Element"], properties: [attr("value"), attr("label")] }
       ]

@@ -1,5 +1,6 @@
-/* The process modeler page: bpmn-js Modeler with our moddle extensions and properties panel;
-   drafts (server files), validation with the deploy rules (errors highlighted on the diagram),
+/* The process modeler page: bpmn-js Modeler with our moddle extensions and properties panel, its
+   menus in the page's language (translate.js), zoom buttons (zoom.js); drafts (server files,
+   offered on reopening), validation with the deploy rules (errors highlighted on the diagram),
    deploy as a new version, download. Configuration and every text come from #modeler-config. */
 (function () {
   "use strict";
@@ -13,10 +14,37 @@
 
   var modeler = new window.BpmnJS({
     container: "#canvas",
-    moddleExtensions: window.PetitionsModdle
+    moddleExtensions: window.PetitionsModdle,
+    // bpmn-js menus, tooltips and the replace menu in the page's language (static/admin/translate.js).
+    additionalModules: [window.PetitionsTranslate(config.bpmnCatalogue)]
   });
+  keepPopupsOnScreen(modeler.get("popupMenu"));
+  window.PetitionsZoom.controls(modeler, document.getElementById("canvas"), {
+    group: t.zoomGroup, zoomIn: t.zoomIn, zoomOut: t.zoomOut, fit: t.zoomFit, fitShort: t.zoomFitShort });
   window.petitionsModeler = modeler;  // for tests and power users (page.evaluate)
+  // Edits not yet saved as a draft nor deployed: leaving the page asks first.
+  var unsaved = false;
+  modeler.get("eventBus").on("commandStack.changed", function () { unsaved = true; });
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved) { event.preventDefault(); event.returnValue = ""; }
+  });
   new window.PetitionsPropertiesPanel(modeler, document.getElementById("properties-body"), config);
+
+  /* "Change element" seemed to do nothing: the replace menu is position:fixed, and diagram-js
+     keeps it inside the *document* (document.documentElement's box), not the window. Under an
+     element in the lower half of a laptop screen it opened below the window's bottom edge, where
+     no scrolling reaches it. Keep every popup menu inside the window instead. */
+  function keepPopupsOnScreen(popupMenu) {
+    var margin = 8;
+    popupMenu._ensureVisible = function (container, position) {
+      var box = container.getBoundingClientRect();
+      var width = document.documentElement.clientWidth, height = window.innerHeight;
+      var left = position.x, top = position.y;
+      if (left + box.width > width - margin) { left = Math.max(margin, width - box.width - margin); }
+      if (top + box.height > height - margin) { top = Math.max(margin, height - box.height - margin); }
+      return { x: left, y: top };
+    };
+  }
 
   function status(text, kind) {
     statusLine.textContent = text;
@@ -42,7 +70,8 @@
     return modeler.importXML(xml).then(function (result) {
       var warnings = (result.warnings || []).map(function (w) { return w.message; });
       document.body.dataset.importWarnings = String(warnings.length);
-      modeler.get("canvas").zoom("fit-viewport");
+      window.PetitionsZoom.open(modeler.get("canvas"));
+      unsaved = false;
       status(warnings.length ? t.importWarnings + ": " + warnings.join("; ") : t.loaded, warnings.length ? "fail" : "");
       return warnings;
     }).catch(function (err) {
@@ -122,7 +151,7 @@
     return currentXML().then(function (xml) {
       return request("PUT", config.draftUrl, { xml: xml, version: config.version, file: config.file });
     }).then(function (data) {
-      if (data.ok) { status(t.draftSaved + " " + data.savedAt, "ok"); }
+      if (data.ok) { unsaved = false; status(t.draftSaved + " " + data.savedAt, "ok"); }
       else if (data.errors) { showErrors(data.errors); status(t.invalid, "fail"); }
       else { status(data.message || t.networkError, "fail"); }
       return data;
@@ -137,16 +166,20 @@
       return request("POST", config.deployUrl, { xml: xml, file: config.file, tag: tag });
     }).then(function (data) {
       if (data.ok) {
+        unsaved = false;
         clearErrors();
         statusLine.textContent = "";
         statusLine.className = "modeler-status ok";
-        var text = data.new ? t.deployed + ": " + t.version + " " + data.version : t.unchanged + " (" + t.version + " " + data.version + ")";
+        // The version before this deploy (the latest one then), not the version shown twice.
+        var text = data.new
+          ? t.deployed + ": " + t.version + " " + data.previous + " → " + t.version + " " + data.version
+          : t.unchanged + " (" + t.version + " " + data.version + ")";
         statusLine.appendChild(document.createTextNode(text + " "));
         if (data.editUrl) {
           var link = document.createElement("a");
           link.href = data.editUrl;
           link.id = "deployed-link";
-          link.textContent = "→ " + t.version + " " + data.version;
+          link.textContent = t.openVersion + " " + data.version;
           statusLine.appendChild(link);
         }
         var banner = document.getElementById("draft-banner");
@@ -185,19 +218,37 @@
     });
   }
 
-  function discardDraft() {
-    if (!window.confirm(t.confirmDiscard)) { return Promise.resolve(); }
+  function discardDraft(confirmed) {
+    if (!confirmed && !window.confirm(t.confirmDiscard)) { return Promise.resolve(); }
     return request("DELETE", config.draftUrl).then(function () {
       var banner = document.getElementById("draft-banner");
       if (banner) { banner.remove(); }
+      closeDraftDialog();
       status(t.draftDeleted, "ok");
     });
   }
 
+  // A saved draft of this very file is offered as soon as the page opens (restore or discard):
+  // the deployed diagram is never shown in its place without a word.
+  var draftDialog = document.getElementById("draft-dialog");
+  function closeDraftDialog() {
+    if (draftDialog && draftDialog.open) { draftDialog.close(); }
+  }
+  function offerDraft() {
+    if (!draftDialog || !config.draft || !config.draft.here) { return; }
+    if (typeof draftDialog.showModal === "function") { draftDialog.showModal(); }
+    else { draftDialog.setAttribute("open", ""); }
+    var restore = document.getElementById("draft-restore");
+    if (restore) { restore.focus(); }
+  }
   function on(id, handler) {
     var node = document.getElementById(id);
     if (node) { node.addEventListener("click", function () { handler(); }); }
   }
+  on("draft-restore", function () { closeDraftDialog(); return openDraft(); });
+  on("draft-dialog-discard", function () { return discardDraft(true); });
+  on("draft-later", function () { closeDraftDialog(); });
+
   on("btn-validate", validate);
   on("btn-save-draft", saveDraft);
   on("btn-deploy", deploy);
@@ -209,7 +260,11 @@
   fetch(config.xmlUrl, { credentials: "same-origin" })
     .then(function (response) { return response.text(); })
     .then(importXML)
-    .then(function () { return config.draft && config.draft.autoOpen ? openDraft() : null; })
+    .then(function () {
+      if (config.draft && config.draft.autoOpen) { return openDraft(); }
+      offerDraft();
+      return null;
+    })
     .then(function () { document.body.dataset.modelerReady = "1"; })
     .catch(function () { document.body.dataset.modelerReady = "error"; });
 })();

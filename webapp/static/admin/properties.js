@@ -74,6 +74,7 @@
     var bo = element.businessObject;
     var parts = [this.general(element, bo)];
     if (is(bo, "bpmn:Lane")) { parts.push(this.laneRole(element, bo)); }
+    if (is(bo, "bpmn:UserTask") || is(bo, "bpmn:ManualTask")) { parts.push(this.taskRole(element, bo)); }
     if (is(bo, "bpmn:UserTask")) { parts.push(this.unit(element, bo)); parts.push(this.form(element, bo)); }
     if (is(bo, "bpmn:ScriptTask")) { parts.push(this.script(element, bo)); }
     if (is(bo, "bpmn:BusinessRuleTask")) { parts.push(this.decision(element, bo)); }
@@ -100,9 +101,25 @@
     ]);
   };
 
-  PropertiesPanel.prototype.laneRole = function (element, bo) {
+  /* Who works on a human task: the engine takes the role of the lane holding it
+     (docs/process-authoring.md "Lanes are roles"), so the task's role is its lane's, set here. */
+  PropertiesPanel.prototype.taskRole = function (element, bo) {
+    var registry = this.modeler.get("elementRegistry");
+    var lanes = (bo.get ? bo.get("lanes") : bo.lanes) || [];
+    var lane = lanes.length ? registry.get(lanes[lanes.length - 1].id) : null;
+    if (!lane) {
+      return this.section(this.t.taskRole, [el("p", { className: "hint pp-no-lane", text: this.t.taskNoLane })]);
+    }
+    var part = this.laneRole(lane, lane.businessObject, "pp-task-role");
+    part.insertBefore(el("p", { className: "meta", text: this.t.taskRoleLane + ": " +
+                                (lane.businessObject.name || lane.id) }), part.children[1]);
+    part.querySelector("h3").textContent = this.t.taskRole;
+    return part;
+  };
+
+  PropertiesPanel.prototype.laneRole = function (element, bo, fieldName) {
     var modeling = this.modeling;
-    var select = el("select", { name: "pp-role" }, [el("option", { value: "", text: this.t.noRole })]);
+    var select = el("select", { name: fieldName || "pp-role" }, [el("option", { value: "", text: this.t.noRole })]);
     var current = bo.get("petitions:role") || "";
     var known = false;
     this.config.roles.forEach(function (role) {

@@ -1,0 +1,157 @@
+"""Vietnamese for bpmn-js: the texts its palette, context pad, replace menu, popup menus and
+modeling feedback pass to its ``translate`` service (static/admin/translate.js overrides that
+service with this table). Keys are bpmn-js's own English texts (bpmn-js 18: grep
+"translate(" and the ReplaceOptions labels); a text missing here stays English. The English UI
+gets no table, so bpmn-js speaks its own English there.
+
+A data table rather than gettext messages: the source language of bpmn-js is English, ours is
+Vietnamese, so these are translations *into* Vietnamese of someone else's strings.
+"""
+from __future__ import annotations
+
+VI: dict[str, str] = {
+    # Palette and tools
+    "Activate hand tool": "Công cụ bàn tay (kéo sơ đồ)",
+    "Activate lasso tool": "Công cụ chọn vùng",
+    "Activate create/remove space tool": "Công cụ thêm/bớt khoảng trống",
+    "Activate global connect tool": "Công cụ nối phần tử",
+    "Create start event": "Tạo sự kiện bắt đầu",
+    "Create intermediate/boundary event": "Tạo sự kiện trung gian/biên",
+    "Create end event": "Tạo sự kiện kết thúc",
+    "Create gateway": "Tạo cổng rẽ nhánh",
+    "Create task": "Tạo công việc",
+    "Create data object reference": "Tạo đối tượng dữ liệu",
+    "Create data store reference": "Tạo kho dữ liệu",
+    "Create expanded sub-process": "Tạo quy trình con (mở rộng)",
+    "Create pool/participant": "Tạo bể/bên tham gia",
+    "Create group": "Tạo nhóm",
+    "Search in diagram": "Tìm trong sơ đồ",
+    # Context pad
+    "Append task": "Nối thêm công việc",
+    "Append end event": "Nối thêm sự kiện kết thúc",
+    "Append gateway": "Nối thêm cổng rẽ nhánh",
+    "Append intermediate/boundary event": "Nối thêm sự kiện trung gian/biên",
+    "Append receive task": "Nối thêm công việc nhận tin",
+    "Append message intermediate catch event": "Nối thêm sự kiện chờ tin nhắn",
+    "Append timer intermediate catch event": "Nối thêm sự kiện hẹn giờ",
+    "Append conditional intermediate catch event": "Nối thêm sự kiện chờ điều kiện",
+    "Append signal intermediate catch event": "Nối thêm sự kiện chờ tín hiệu",
+    "Append compensation activity": "Nối thêm hoạt động bù trừ",
+    "Add text annotation": "Thêm ghi chú",
+    "Change element": "Đổi loại phần tử",
+    "Connect to other element": "Nối với phần tử khác",
+    "Connect using association": "Nối bằng liên kết",
+    "Connect using data input association": "Nối bằng liên kết dữ liệu vào",
+    "Delete": "Xóa",
+    "Add lane above": "Thêm làn phía trên",
+    "Add lane below": "Thêm làn phía dưới",
+    "Divide into two lanes": "Chia thành hai làn",
+    "Divide into three lanes": "Chia thành ba làn",
+    "Align elements": "Căn các phần tử",
+    "Distribute elements horizontally": "Dàn đều theo chiều ngang",
+    "Distribute elements vertically": "Dàn đều theo chiều dọc",
+    # Replace menu: header toggles
+    "Parallel multi-instance": "Nhiều phiên bản song song",
+    "Sequential multi-instance": "Nhiều phiên bản tuần tự",
+    "Loop": "Lặp",
+    "Collection": "Tập hợp",
+    "Participant multiplicity": "Nhiều bên tham gia",
+    "Toggle non-interrupting": "Bật/tắt không ngắt",
+    # Replace menu: tasks and activities
+    "Task": "Công việc",
+    "User task": "Công việc của người dùng (User task)",
+    "Manual task": "Công việc thủ công",
+    "Service task": "Công việc dịch vụ",
+    "Script task": "Công việc chạy mã lệnh",
+    "Business rule task": "Công việc theo bảng quyết định",
+    "Send task": "Công việc gửi tin",
+    "Receive task": "Công việc nhận tin",
+    "Call activity": "Gọi quy trình khác",
+    "Sub-process": "Quy trình con",
+    "Sub-process (collapsed)": "Quy trình con (thu gọn)",
+    "Sub-process (expanded)": "Quy trình con (mở rộng)",
+    "Ad-hoc sub-process": "Quy trình con tùy biến",
+    "Ad-hoc sub-process (collapsed)": "Quy trình con tùy biến (thu gọn)",
+    "Ad-hoc sub-process (expanded)": "Quy trình con tùy biến (mở rộng)",
+    "Event sub-process": "Quy trình con theo sự kiện",
+    "Transaction": "Giao dịch",
+    # Gateways and flows
+    "Exclusive gateway": "Cổng rẽ nhánh loại trừ",
+    "Parallel gateway": "Cổng song song",
+    "Inclusive gateway": "Cổng rẽ nhánh bao hàm",
+    "Complex gateway": "Cổng phức hợp",
+    "Event-based gateway": "Cổng theo sự kiện",
+    "Event based instantiating Gateway": "Cổng theo sự kiện khởi tạo",
+    "Parallel Event based instantiating Gateway": "Cổng theo sự kiện khởi tạo song song",
+    "Sequence flow": "Luồng tuần tự",
+    "Conditional flow": "Luồng có điều kiện",
+    "Default flow": "Luồng mặc định",
+    # Events
+    "Start event": "Sự kiện bắt đầu",
+    "End event": "Sự kiện kết thúc",
+    "Intermediate throw event": "Sự kiện trung gian phát",
+    "Boundary event": "Sự kiện biên",
+    "Terminate end event": "Sự kiện kết thúc toàn bộ",
+    "Message start event": "Sự kiện bắt đầu bằng tin nhắn",
+    "Message start event (non-interrupting)": "Sự kiện bắt đầu bằng tin nhắn (không ngắt)",
+    "Message intermediate catch event": "Sự kiện chờ tin nhắn",
+    "Message intermediate throw event": "Sự kiện gửi tin nhắn",
+    "Message end event": "Sự kiện kết thúc gửi tin nhắn",
+    "Message boundary event": "Sự kiện biên tin nhắn",
+    "Message boundary event (non-interrupting)": "Sự kiện biên tin nhắn (không ngắt)",
+    "Timer start event": "Sự kiện bắt đầu hẹn giờ",
+    "Timer start event (non-interrupting)": "Sự kiện bắt đầu hẹn giờ (không ngắt)",
+    "Timer intermediate catch event": "Sự kiện hẹn giờ",
+    "Timer boundary event": "Sự kiện biên hẹn giờ",
+    "Timer boundary event (non-interrupting)": "Sự kiện biên hẹn giờ (không ngắt)",
+    "Conditional start event": "Sự kiện bắt đầu theo điều kiện",
+    "Conditional start event (non-interrupting)": "Sự kiện bắt đầu theo điều kiện (không ngắt)",
+    "Conditional intermediate catch event": "Sự kiện chờ điều kiện",
+    "Conditional boundary event": "Sự kiện biên điều kiện",
+    "Conditional boundary event (non-interrupting)": "Sự kiện biên điều kiện (không ngắt)",
+    "Signal start event": "Sự kiện bắt đầu bằng tín hiệu",
+    "Signal start event (non-interrupting)": "Sự kiện bắt đầu bằng tín hiệu (không ngắt)",
+    "Signal intermediate catch event": "Sự kiện chờ tín hiệu",
+    "Signal intermediate throw event": "Sự kiện phát tín hiệu",
+    "Signal end event": "Sự kiện kết thúc phát tín hiệu",
+    "Signal boundary event": "Sự kiện biên tín hiệu",
+    "Signal boundary event (non-interrupting)": "Sự kiện biên tín hiệu (không ngắt)",
+    "Error start event": "Sự kiện bắt đầu do lỗi",
+    "Error end event": "Sự kiện kết thúc báo lỗi",
+    "Error boundary event": "Sự kiện biên lỗi",
+    "Escalation start event": "Sự kiện bắt đầu do chuyển cấp",
+    "Escalation start event (non-interrupting)": "Sự kiện bắt đầu do chuyển cấp (không ngắt)",
+    "Escalation intermediate throw event": "Sự kiện phát chuyển cấp",
+    "Escalation end event": "Sự kiện kết thúc chuyển cấp",
+    "Escalation boundary event": "Sự kiện biên chuyển cấp",
+    "Escalation boundary event (non-interrupting)": "Sự kiện biên chuyển cấp (không ngắt)",
+    "Compensation start event": "Sự kiện bắt đầu bù trừ",
+    "Compensation intermediate throw event": "Sự kiện phát bù trừ",
+    "Compensation end event": "Sự kiện kết thúc bù trừ",
+    "Compensation boundary event": "Sự kiện biên bù trừ",
+    "Cancel end event": "Sự kiện kết thúc hủy",
+    "Cancel boundary event": "Sự kiện biên hủy",
+    "Link intermediate catch event": "Sự kiện nhận liên kết",
+    "Link intermediate throw event": "Sự kiện phát liên kết",
+    # Data and participants
+    "Data object reference": "Đối tượng dữ liệu",
+    "Data store reference": "Kho dữ liệu",
+    "Empty pool/participant": "Bể/bên tham gia rỗng",
+    "Expanded pool/participant": "Bể/bên tham gia mở rộng",
+    # Modeling feedback (tooltips when a move or create is refused)
+    "flow elements must be children of pools/participants":
+        "Phần tử của luồng phải nằm trong một bể/bên tham gia",
+    "Flow elements must be children of pools/participants":
+        "Phần tử của luồng phải nằm trong một bể/bên tham gia",
+    "Data object must be placed within a pool/participant.":
+        "Đối tượng dữ liệu phải nằm trong một bể/bên tham gia.",
+    # Element names bpmn-js gives new lanes and participants, and labels of the search/popups
+    "Open {element}": "Mở {element}",
+    "Search": "Tìm",
+    "Results": "Kết quả",
+}
+
+
+def catalogue(language: str) -> dict[str, str]:
+    """The table bpmn-js's translate service reads for ``language`` (empty: its own English)."""
+    return VI if language == "vi" else {}
