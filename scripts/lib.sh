@@ -13,8 +13,13 @@ find_python() {
 }
 
 ensure_venv() {
+  # One stamp per extras set ("base", "test") and pyproject.toml version, so that run.sh and
+  # test.sh do not undo each other's: the test extras include the base install, so installing
+  # them stamps both; a base install leaves the test stamp (its packages stay installed).
   local extras="$1"
-  local stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-$extras}"
+  local version
+  version="$(sha256sum pyproject.toml | cut -c1-16)"
+  local stamp=".venv/.installed-$version-${extras:-base}"
   if [ ! -x .venv/bin/python ]; then
     echo "==> creating .venv"
     "$(find_python)" -m venv .venv
@@ -23,8 +28,10 @@ ensure_venv() {
     echo "==> installing the project${extras:+ with [$extras]} into .venv"
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
-    rm -f .venv/.installed-*
+    # Stamps of an older pyproject.toml are stale; those of this version stay valid.
+    find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-$version-*" -delete
     touch "$stamp"
+    if [ -n "$extras" ]; then touch ".venv/.installed-$version-base"; fi
   fi
   export PATH="$PWD/.venv/bin:$PATH"
 }

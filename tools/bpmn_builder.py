@@ -107,8 +107,13 @@ class Process:
         self.nodes[node.id] = node
         return node.id
 
-    def start(self, id, name, lane, phase, col, row=0):
-        return self._add(Node(id, "startEvent", name, lane, phase, col, row))
+    def start(self, id, name, lane, phase, col, row=0, start_data: str = ""):
+        """``start_data``: the variables a start must give, e.g. "received_on" (the engine refuses
+        a start without them; docs/process-authoring.md, "Start data")."""
+        body = ("<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property "
+                f'name="startData" value={quoteattr(start_data)}/></spiffworkflow:properties>'
+                "</bpmn:extensionElements>") if start_data else ""
+        return self._add(Node(id, "startEvent", name, lane, phase, col, row, body))
 
     def message(self, id, name) -> str:
         """A BPMN message (``name`` is what ``petitions message NAME`` delivers)."""

@@ -9,16 +9,19 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+import sys
 from pathlib import Path
 
 from flask import Flask, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.accounts import access
 from engine.persistence.database import private_umask
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.settings import DataDirError
 from petitions.settings import Settings
 from petitions.wiring import build_context
 from webapp import errors, idempotency, security
@@ -29,7 +32,8 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 # Feature blueprints, registered when their package exists (each owns its templates).
 BLUEPRINTS = ["webapp.auth", "webapp.vendor", "webapp.tasks", "webapp.reception", "webapp.petitions",
               "webapp.notifications", "webapp.admin", "webapp.supervision", "webapp.public",
-              "webapp.api", "webapp.jobs"]
+              "webapp.api", "webapp.jobs", "webapp.people", "webapp.registers",
+              "webapp.citizen_reception", "webapp.forms_admin"]
 
 
 def _timer_scheduler(settings: Settings):
@@ -52,7 +56,14 @@ def create_app(config: dict | None = None) -> Flask:
     """Application factory. ``config`` overrides environment variables (tests pass a dict)."""
     private_umask()  # uploads, drafts, the secret key, the SQLite files: 0600/0700
     settings = Settings.from_env(config) if config else Settings.from_env()
+    _check_data_dir(settings)
     app = Flask(__name__)
+    if settings.trusted_proxies > 0:
+        # Behind N reverse proxies: the client address (rate limits, login throttling, logs),
+        # scheme and host come from the X-Forwarded-* headers those N proxies set. With 0 the
+        # headers are ignored: a client could otherwise pick its own address.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config.update(
         SECRET_KEY=settings.secret_key or _dev_secret(settings),
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
@@ -92,6 +103,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     _core_routes(app, engine_ctx)
     return app
+
+
+def _check_data_dir(settings: Settings) -> None:
+    """An unusable PETITIONS_DATA_DIR stops the start with one line naming it, no traceback.
+    Exit status 3 is gunicorn's "worker failed to boot": the server stops instead of
+    restarting its workers for ever."""
+    try:
+        settings.check_data_dir()
+    except DataDirError as err:
+        print(f"Lỗi: {err}", file=sys.stderr, flush=True)
+        raise SystemExit(3) from None
 
 
 def _dev_secret(settings: Settings) -> str:

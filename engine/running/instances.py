@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from engine.audit.chain import PendingEvent
 from engine.definitions.deployment import definition_id
+from engine.definitions.start_data import check_start_data
 from engine.errors import InvalidInput, InvalidState, NotFound
 from engine.persistence.models import AuditEvent, HumanTask, ProcessInstance, Timer
 from engine.persistence.serialization import to_jsonable
@@ -56,6 +57,8 @@ def start_in(ctx: "EngineContext", uow, process_key: str, *, actor: str,
     if business_key is not None and not (0 < len(business_key) <= MAX_BUSINESS_KEY):
         raise InvalidInput(f"Mã nghiệp vụ phải có 1–{MAX_BUSINESS_KEY} ký tự")
     definition = loading.load_definition(ctx, uow, definition_id(uow, process_key, version))
+    if event is None:  # a message start gets its data from the message
+        check_start_data(definition.spec, definition.process_key, initial)
     workflow = loading.new_workflow(ctx, definition)
     workflow.task_tree.data.update(initial)
     error = stepping.advance(workflow)

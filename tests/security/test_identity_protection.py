@@ -240,7 +240,8 @@ def test_delegated_unit_must_come_from_the_units_list(seeded):
     forms = json.loads(forms) if isinstance(forms, str) else forms
     field = next(f for f in forms["Task_pakn_consider"]["fields"] if f["name"] == "assigned_unit")
     assert field["type"] == "unit"
-    case = instances.start(ctx, "recommendation_feedback", actor="test", unit=UNIT, data={})
+    case = instances.start(ctx, "recommendation_feedback", actor="test", unit=UNIT,
+                           data={"received_on": "2026-12-01"})  # its declared start data
     assert case["status"] in ("waiting", "running", "error")
     with ctx.uow(write=False) as uow, pytest.raises(FormInvalid):
         human_tasks._check_unit_fields(uow.session, forms["Task_pakn_consider"],

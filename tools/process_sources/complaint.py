@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.bpmn_builder import Field, Process
+from tools.process_sources._documents import attach as attach_documents
 
 FOLDER = "complaint"
 KEY = "complaint"
@@ -341,12 +342,14 @@ def build() -> Process:
     _withdrawal(p, close)
     _deadlines(p)
     _flows(p)
+    attach_documents(p)  # issue 16: the forms each step issues
     return p
 
 
 def _receive_phase(p: Process, receive: int) -> None:
     """Tiếp nhận: the reception officer takes the file in."""
-    p.start("Start_kn", "Nhận hồ sơ khiếu nại đã phân loại", HANDLING, receive, 0)
+    p.start("Start_kn", "Nhận hồ sơ khiếu nại đã phân loại", HANDLING, receive, 0,
+            start_data="received_on")
     p.script("Script_kn_init", "Khởi tạo hồ sơ, tính thời hạn thụ lý", HANDLING, receive, 1,
              INIT_SCRIPT, doc=(
                  "Thời hạn thụ lý tính từ ngày nhận đơn (received_on): 10 ngày (LKN Điều 27 [C]); "

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.bpmn_builder import Field, Process
+from tools.process_sources._documents import attach as attach_documents
 
 FOLDER = "denunciation"
 OUTPUT = Path(__file__).resolve().parents[2] / "processes" / FOLDER / f"{FOLDER}.bpmn"
@@ -107,12 +108,14 @@ def build() -> Process:
     for timer_id, timer in p.boundaries.items():
         if timer.time_date == RESOLUTION_DUE:
             p.flow(timer_id, "Script_den_resolution_overdue")
+    attach_documents(p)  # issue 16: the forms each step issues
     return p
 
 
 # ---- Tiếp nhận ---------------------------------------------------------------------------------
 def _receive(p: Process, ph: int) -> None:
-    p.start("Start_den", "Nhận tố cáo từ khâu tiếp nhận", RECEPTION, ph, 0)
+    p.start("Start_den", "Nhận tố cáo từ khâu tiếp nhận", RECEPTION, ph, 0,
+            start_data="received_on")
     p.script("Script_den_intake", "Tính hạn xử lý ban đầu, hạn chuyển đơn", RECEPTION, ph, 1,
              INTAKE_SCRIPT, doc=(
                  "Hạn xử lý ban đầu 07 ngày làm việc kể từ ngày nhận (LTC Điều 24.1 [C]); hạn chuyển "

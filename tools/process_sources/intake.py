@@ -12,6 +12,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from tools.bpmn_builder import Field, Process
+from tools.process_sources._documents import attach as attach_documents
 
 FOLDER = "intake"
 KEY = "petition_intake"
@@ -284,6 +285,7 @@ def build() -> Process:
     _routes(p)
     _dialogue(p)
     _finish(p)
+    attach_documents(p)  # issue 16: the forms each step issues
     return p
 
 

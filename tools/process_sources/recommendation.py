@@ -109,7 +109,8 @@ def build() -> Process:
 
 
 def _receive_and_classify(p: Process) -> None:
-    p.start("Start_pakn", "Nhận kiến nghị, phản ánh", L_RECEPTION, P_RECEIVE, 0)
+    p.start("Start_pakn", "Nhận kiến nghị, phản ánh", L_RECEPTION, P_RECEIVE, 0,
+            start_data="received_on")
     p.script("Script_pakn_init", "Tính các thời hạn", L_RECEPTION, P_RECEIVE, 1, INIT_SCRIPT,
              doc="Thông báo cho người gửi trong 10 ngày làm việc kể từ ngày nhận (Luật Tiếp công dân "
                  "Điều 28 khoản 1 [C]); từ chối kiến nghị, phản ánh trùng trong 03 ngày làm việc "
