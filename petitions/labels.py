@@ -31,8 +31,20 @@ EVENT_LABELS = {
     "identity_granted": "Cho phép xem danh tính",
     "identity_grant_revoked": "Thu hồi quyền xem danh tính",
     "sealed_document_opened": "Mở tài liệu của đơn tố cáo",
+    "document_downloaded": "Tải tài liệu", "document_generated": "Tạo văn bản từ biểu mẫu",
+    "documents_attached": "Đính kèm tài liệu",
     "message_received": "Nhận thông điệp (rút đơn, bổ sung…)",
+    "instance_migrated": "Chuyển hồ sơ sang phiên bản quy trình mới",
 }
+
+
+def migration_detail(payload: dict) -> str:
+    """One sentence for an instance moved to another version of its process, with the reason
+    the administrator typed (engine/running/migration.py)."""
+    reason = (payload.get("reason") or "").strip()
+    return (f"Quản trị viên chuyển hồ sơ từ phiên bản {payload.get('from_version', '?')} sang "
+            f"phiên bản {payload.get('to_version', '?')} của quy trình"
+            + (f"; lý do: {reason}" if reason else ""))
 def grant_detail(payload: dict) -> str:
     """One line for a grant of the identity right, or its revocation."""
     until = payload.get("expires_at")

@@ -7,6 +7,11 @@ A user task declares its form inside ``bpmn:extensionElements`` (namespace ``urn
         <petitions:choice value="complaint" label="Khiếu nại"/></petitions:field>
     </petitions:form>
 
+An ``attachment`` field is a file the step requires or accepts (a signed scan, minutes): its value
+is the id of a file the caller stored before completing, and ``document`` names what the file is
+(a code of the application's own catalogue, opaque to the kernel). A required one refuses the
+completion until the file is there.
+
 ``parse_form`` turns that element into a JSON-serialisable dict (stored with the deployment);
 ``validate_form_data`` checks completion data against it and returns the cleaned values.
 
@@ -34,10 +39,12 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # "unit": a code from the units list (a task delegated to another unit names it this way, never
 # as free text); the code's existence is checked where the units are, at completion.
 FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "datetime", "enum",
-               "multienum", "unit")
+               "multienum", "unit", "attachment")
 _UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 DEFAULT_MAX_LENGTH = {"string": 500, "text": 20000}
-_ALLOWED_ATTRS = {"name", "type", "required", "label", "help", "min", "max", "max_length", "default"}
+_ALLOWED_ATTRS = {"name", "type", "required", "label", "help", "min", "max", "max_length", "default",
+                  "document"}
+_DOCUMENT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
 _BOUNDED_TYPES = {"integer", "number", "date", "datetime"}
 _TRUE = {"true", "on", "1"}
 _FALSE = {"false", "0"}
@@ -59,6 +66,8 @@ MSG_DATE = "Ngày không hợp lệ (định dạng YYYY-MM-DD)"
 MSG_DATETIME = "Thời điểm không hợp lệ (định dạng ISO 8601 có múi giờ, ví dụ 2024-05-01T08:30:00+07:00)"
 MSG_CHOICE = "Giá trị không nằm trong danh sách"
 MSG_LIST = "Phải là danh sách giá trị"
+MSG_ATTACHMENT = "Tệp đính kèm không hợp lệ"
+MSG_ATTACHMENT_REQUIRED = "Bước này bắt buộc tải lên văn bản đã ký (bản quét PDF hoặc ảnh)"
 FORM_ERROR_KEY = "__form__"
 
 
@@ -156,6 +165,14 @@ def _clean_value(field: Mapping[str, Any], value: Any) -> Any:
         if any(not isinstance(item, str) or item not in allowed for item in value):
             raise _Invalid(MSG_CHOICE)
         return list(dict.fromkeys(value))
+    if ftype == "attachment":
+        try:
+            value = _clean_integer(value)
+        except _Invalid:
+            raise _Invalid(MSG_ATTACHMENT) from None
+        if value < 1:
+            raise _Invalid(MSG_ATTACHMENT)
+        return value
     if ftype in ("date", "datetime"):
         value = _clean_temporal(value, ftype)
     else:
@@ -237,6 +254,14 @@ def _parse_field(field_el: etree._Element, names: set[str], file_name: str | Non
                              "label": label, "help": field_el.get("help"), "min": None, "max": None,
                              "max_length": DEFAULT_MAX_LENGTH.get(ftype), "choices": choices,
                              "default": None}
+    document = field_el.get("document")
+    if document is not None:
+        if ftype != "attachment" or not _DOCUMENT_CODE.match(document):
+            raise _error(field_el, f"field {name!r}: 'document' is a code (A-Z, 0-9, -) and only "
+                                   "for attachment fields", file_name)
+        field["document"] = document
+    if ftype == "attachment" and field_el.get("default") is not None:
+        raise _error(field_el, f"field {name!r}: an attachment has no default", file_name)
     max_length = field_el.get("max_length")
     if max_length is not None:
         if ftype not in DEFAULT_MAX_LENGTH or not _INT_RE.match(max_length) or int(max_length) < 1:
@@ -319,7 +344,8 @@ def validate_form_data(form: Mapping[str, Any] | None, data: Mapping[str, Any]) 
         value = data.get(name)
         if _is_empty(value):
             if field["required"]:
-                errors[name] = MSG_REQUIRED
+                errors[name] = (MSG_ATTACHMENT_REQUIRED if field["type"] == "attachment"
+                                else MSG_REQUIRED)
             continue
         try:
             cleaned[name] = _clean_value(field, value)

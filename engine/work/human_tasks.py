@@ -14,7 +14,7 @@ from engine.audit import chain as audit
 from engine.audit.chain import PendingEvent
 from engine.definitions.forms import validate_form_data
 from engine.errors import Conflict, Forbidden, FormInvalid, InvalidInput, InvalidState, NotFound
-from engine.events import TaskCompleted
+from engine.events import TaskAssigned, TaskCompleted
 from engine.persistence.models import HumanTask, ProcessInstance, TaskDraft
 from engine.persistence.serialization import to_jsonable
 from engine.running import loading, locks, saving, stepping, task_deadlines
@@ -126,6 +126,7 @@ def assign(ctx: "EngineContext", task_id: int, assignee: str, actor: Actor, reas
         before, task.assignee = task.assignee, assignee
         _record(uow, instance, task, "task_assigned", actor, now,
                 before={"assignee": before}, after={"assignee": assignee}, reason=audited_reason)
+        ctx.events.publish(uow, TaskAssigned(instance, task, actor, now))
         uow.commit()
         return task_to_dict(task)
 

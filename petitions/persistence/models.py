@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, event)
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String,
+                        Text, UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column
 
 import engine.accounts.models  # noqa: F401  (the kernel's tables: one metadata, one schema)
@@ -145,6 +145,62 @@ class PetitionDocument(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[str] = mapped_column(String(200))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Issue 16: a file added at a handling step (signed scan of an issued form, minutes, evidence).
+    kind: Mapped[str] = mapped_column(String(20), default="letter")  # letter | issued | attachment
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    step: Mapped[str | None] = mapped_column(String(200))            # BPMN task id
+    form_code: Mapped[str | None] = mapped_column(String(40))
+    number: Mapped[str | None] = mapped_column(String(60))          # "15/TB-UBND"
+    issued_on: Mapped[date | None] = mapped_column(Date)
+
+
+class DocumentTemplate(Base):
+    """An administrator's version of a form template (.docx); version 1 of every form is the file
+    shipped in ``processes/forms``. Versions are never changed: documents issued with one keep it."""
+
+    __tablename__ = "document_templates"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_document_template_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500))
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutgoingCounter(Base):
+    """The outgoing register (sổ văn bản đi) of one unit and year: the last number given,
+    row-locked while the next is taken."""
+
+    __tablename__ = "outgoing_counters"
+
+    unit_code: Mapped[str] = mapped_column(String(100), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutgoingDocument(Base):
+    """One entry of the outgoing register: a number given to a form issued at a step."""
+
+    __tablename__ = "outgoing_documents"
+    __table_args__ = (UniqueConstraint("unit_code", "year", "seq", name="uq_outgoing_number"),
+                      UniqueConstraint("task_id", "form_code", name="uq_outgoing_task_form"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(60))
+    form_code: Mapped[str] = mapped_column(String(40))
+    template_version: Mapped[int] = mapped_column(Integer)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), index=True)
+    task_id: Mapped[int] = mapped_column(Integer)
+    issued_on: Mapped[date] = mapped_column(Date)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PetitionLink(Base):
@@ -219,3 +275,12 @@ class AgencyProfile(Base):
     head_name: Mapped[str | None] = mapped_column(String(200))
     updated_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Citizen reception's tables (issue 17) live in their own module of this package; importing it
+# here puts them on the one metadata everything that imports the models sees.
+import petitions.persistence.reception_models  # noqa: E402,F401
+# The citizens' side's tables (issue 18), the same way.
+import petitions.persistence.citizens_models  # noqa: E402,F401
+# The API's machine clients (issue 20): a kernel table, on the same metadata.
+import engine.accounts.api_clients  # noqa: E402,F401

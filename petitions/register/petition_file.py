@@ -205,11 +205,21 @@ def _documents(session, petition: Petition, actor: Actor, names, now: datetime, 
     originals = {} if hidden else dict(session.execute(
         select(ProtectedText.ref, ProtectedText.original).where(
             ProtectedText.petition_id == petition.id, ProtectedText.kind == "document")).all())
+    # Issue 16: which step added it, as what, under which number.
+    steps = dict(session.execute(select(HumanTask.id, HumanTask.name).where(
+        HumanTask.id.in_([d.task_id for d in rows if d.task_id]))).all()) if rows else {}
     return [{"id": d.id, "file_name": f"Tài liệu {i + 1} (đã niêm phong)" if hidden
              else originals.get(f"doc:{d.id}", d.file_name),
              "content_type": d.content_type, "size": d.size, "can_open": can_open,
-             "uploaded_by": _name(names, d.uploaded_by), "uploaded_at": vn_time(d.uploaded_at)}
+             "uploaded_by": _name(names, d.uploaded_by), "uploaded_at": vn_time(d.uploaded_at),
+             "kind": d.kind, "kind_label": DOCUMENT_KINDS.get(d.kind, d.kind),
+             "step_name": steps.get(d.task_id), "form_code": d.form_code, "number": d.number,
+             "issued_on": d.issued_on, "stored_name": d.stored_name if can_open else None}
             for i, d in enumerate(rows)]
+
+
+DOCUMENT_KINDS = {"letter": "Đơn và tài liệu khi tiếp nhận", "issued": "Văn bản ban hành",
+                  "attachment": "Tài liệu kèm theo"}
 
 
 LINK_KINDS = {"duplicate": "Trùng nội dung", "related": "Liên quan"}
@@ -258,15 +268,15 @@ def document(ctx: "EngineContext", petition_id: int, document_id: int, actor: Ac
         raise NotFound(f"Không tìm thấy tài liệu #{document_id} của đơn #{petition_id}")
     result = {"id": row.id, "file_name": row.file_name, "stored_name": row.stored_name,
               "content_type": row.content_type, "size": row.size, "sha256": row.sha256}
-    if not sealed:
-        return result
-    if not allowed:
+    if sealed and not allowed:
         raise Forbidden("Tài liệu của đơn tố cáo có thể làm lộ danh tính người tố cáo; vai trò "
                         "của bạn không được mở (Luật Tố cáo, Điều 8, 56)")
-    with ctx.uow() as uow:
+    if instance_id is None:
+        return result
+    with ctx.uow() as uow:  # every download is audited (issue 16 §4)
         instance = locks.lock_instance(uow, instance_id)
         audit.append_instance_events(uow.session, instance, [PendingEvent(
-            "sealed_document_opened", actor.username,
+            "sealed_document_opened" if sealed else "document_downloaded", actor.username,
             {"petition_id": petition_id, "document_id": document_id})], ctx.clock.now())
         uow.commit()
     return result

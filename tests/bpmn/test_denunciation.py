@@ -62,7 +62,8 @@ def accept(s, accepted_on="2026-09-10"):
     register(s)
     classify(s)
     s.complete("Task_den_accept", {"acceptance_number": "15/QĐ-UBND", "accepted_on": accepted_on})
-    s.complete("Task_den_notify_accept", {"notice_denouncer_number": "16/TB-UBND",
+    s.complete("Task_den_notify_accept", {"doc_nd31_m05": 1,  # the signed notice (issue 16)
+                                          "notice_denouncer_number": "16/TB-UBND",
                                           "notice_accused_number": "17/TB-UBND",
                                           "notices_sent_on": accepted_on})
 
@@ -403,7 +404,8 @@ def test_breach_before_the_seal_ending_last_leaks_nothing(ctx, clock, coverage, 
     # The acceptance decision opens after the deadline: it reports its own lateness at once.
     assert ready_count(s, "Task_den_overdue_report") == 2
     s.complete("Task_den_accept", {"acceptance_number": "15/QĐ", "accepted_on": "2026-09-11"})
-    s.complete("Task_den_notify_accept", {"notice_denouncer_number": "16", "notice_accused_number": "17",
+    s.complete("Task_den_notify_accept", {"doc_nd31_m05": 1,  # the signed notice (issue 16)
+                                          "notice_denouncer_number": "16", "notice_accused_number": "17",
                                           "notices_sent_on": "2026-09-14"})
     verify(s)
     decide(s, "conclude")

@@ -13,6 +13,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.working_days import VN_TZ
 from petitions.register import grants, petition_file, registration
 from petitions.register import withdrawal as withdrawals  # the view below is named withdrawal
+from petitions.documents import signatures
 from petitions.register.documents import store_for
 from petitions.tasks import inbox
 from webapp.engine_access import current_actor, engine_ctx
@@ -67,7 +68,26 @@ def index():
 def show(petition_id: int):
     """The petition's file; a sealed denouncer identity stays masked."""
     file = petition_file.petition_file(engine_ctx(), petition_id, current_actor())
+    _signatures(file)
     return render_template("petitions/show.html", file=file, grantees=_grantees(file))
+
+
+def _signatures(file: dict) -> None:
+    """The digital signatures of each PDF the reader may open (issue 16 §8); unsigned: none."""
+    settings = current_app.config["PETITIONS_SETTINGS"]
+    roots = None
+    store = store_for(settings.data_dir)
+    for doc in file["documents"]:
+        if not doc.get("stored_name") or doc["content_type"] != "application/pdf":
+            continue
+        if roots is None:
+            roots = signatures.load_trust_roots(
+                signatures.trust_roots_location(Path(settings.data_dir)))
+        try:
+            doc["signatures"] = signatures.describe(store.open(doc["stored_name"]),
+                                                    trust_roots=roots)
+        except InvalidInput:  # the file is gone from the store: listed without signatures
+            doc["signatures"] = []
 
 
 def _grantees(file: dict) -> list[dict]:

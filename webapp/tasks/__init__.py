@@ -22,6 +22,7 @@ from engine.work import human_tasks
 from engine.working_days import VN_TZ
 from petitions.tasks import inbox as inbox_q, task_page as task_q
 from webapp.engine_access import current_actor, engine_ctx
+from petitions.documents import step_files
 from webapp.tasks.forms import display_values, submitted_data
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -230,6 +231,8 @@ def _render_task(task_id: int, *, posted: dict | None = None, errors: dict | Non
     for doc in page["documents"]:
         doc["url"] = document_url(page["petition"]["id"], doc["id"])
     return render_template("tasks/task.html", page=page, task=page["task"], form=form,
+                           fields_form=step_documents.plain_form(form),
+                           document_fields=step_documents.document_fields(form),
                            values=values, errors=errors or {}, labels=inbox_q.choice_labels(ctx),
                            posted=posted is not None), status
 
@@ -285,8 +288,11 @@ def complete(task_id: int):
     kind = _stale_kind(fresh, request.form.get("version"), actor.username)
     if kind:
         return _stale_page(task_id, form, data, kind=kind)
+    scans, extra = step_documents.uploads(form)
     try:
-        result = human_tasks.complete(ctx, task_id, actor, data)
+        # The files go with the completion or not at all (petitions/documents/step_files.py).
+        result = step_files.complete_with_files(ctx, step_documents.document_store(), task_id,
+                                                actor, data, scans=scans, extra=extra)
     except FormInvalid as err:
         return _render_task(task_id, posted=data, errors=err.errors, status=422)
     except (Conflict, Forbidden, InvalidState) as err:
@@ -312,3 +318,7 @@ def draft(task_id: int):
         return _stale_page(task_id, form, data, kind=None, engine_message=err.message)
     flash(_("Đã lưu nháp. Lần sau mở công việc này, dữ liệu sẽ được điền lại."), "success")
     return redirect(url_for("tasks.task", task_id=task_id))
+
+
+# Imported last, after bp exists: registers "Tạo văn bản" on bp (issue 16).
+from webapp.tasks import documents as step_documents  # noqa: E402
