@@ -239,5 +239,5 @@ def test_xlsx_holds_the_same_figures(ctx, register_2026, tmp_path):
     rows = {row[1]: row for row in sheet.iter_rows(values_only=True) if row[1]}
     assert rows["Tổng số đơn phải xử lý trong kỳ"][2:5] == (6, 1, 5)
     assert rows["  – Giải quyết đúng hạn"][2:5] == (1, 1, 0)
-    assert "THÁNG 10/2026" in sheet["A1"].value
+    assert "THÁNG 10/2026" in sheet["A4"].value   # below the agency block (NĐ 30/2020)
     assert rows["Tổng số đơn phải xử lý trong kỳ"][5].startswith("Đơn đã vào sổ")
