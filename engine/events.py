@@ -54,6 +54,27 @@ class ReminderDue:
 
 
 @dataclass(frozen=True)
+class TaskReady:
+    """A human task became ready: a new row of ``human_tasks``, someone has new work. Published
+    while the step is saved; the row may be finished again before the commit (a step its own
+    starter completes at once), which subscribers check when they act."""
+
+    instance: "ProcessInstance"
+    task: "HumanTask"
+    now: datetime
+
+
+@dataclass(frozen=True)
+class TaskAssigned:
+    """A head or administrator gave a ready task to ``task.assignee`` (not a claim)."""
+
+    instance: "ProcessInstance"
+    task: "HumanTask"
+    actor: "Actor"
+    now: datetime
+
+
+@dataclass(frozen=True)
 class DeadlineMissed:
     instance: "ProcessInstance"
     task: "HumanTask"

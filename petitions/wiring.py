@@ -2,18 +2,21 @@
 
 The one place that creates the database engine from Settings, installs the identity keys, and
 hands the kernel the petition domain's task-data guard, its role codes and its event
-subscribers (sealing on classification, reminder and escalation messages).
+subscribers (sealing on classification; new work, assignment, reminder and escalation
+messages).
 """
 from __future__ import annotations
 
 from engine.context import EngineContext
-from engine.events import DeadlineMissed, EventBus, ReminderDue, TaskCompleted
+from engine.events import (DeadlineMissed, EventBus, ReminderDue, TaskAssigned, TaskCompleted,
+                           TaskReady)
 from engine.persistence.database import (make_engine, make_private, make_session_factory,
                                          private_umask, secure_sqlite_files)
 from engine.ports import Clock, NoScheduler, SystemClock, TimerScheduler
+from petitions.citizens import notices as citizen_notices, publications
 from petitions.identity import flows as identity_flows
 from petitions.identity.guard import PetitionDataGuard
-from petitions.notifications import flows as notification_flows
+from petitions.notifications import flows as notification_flows, new_work
 from petitions.persistence import key_rotation, vault as identity_vault
 from petitions.roles import ROLES
 from petitions.settings import Settings
@@ -29,6 +32,10 @@ def petition_events() -> EventBus:
     bus.subscribe(TaskCompleted, identity_flows.seal_on_classification)
     bus.subscribe(ReminderDue, notification_flows.remind)
     bus.subscribe(DeadlineMissed, notification_flows.escalate)
+    bus.subscribe(TaskReady, new_work.note_ready)
+    bus.subscribe(TaskAssigned, new_work.assigned)
+    bus.subscribe(TaskCompleted, publications.publish_on_completion)  # issue 18: /cong-khai
+    bus.subscribe(TaskCompleted, citizen_notices.notify_citizen)
     return bus
 
 

@@ -8,6 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 
 from engine.accounts.models import Unit
+from engine.events import TaskReady
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.running import loading, stepping, task_deadlines
 
@@ -85,6 +86,8 @@ def sync_human_tasks(ctx: "EngineContext", uow: "UnitOfWork", instance: ProcessI
         task_deadlines.plan_task(ctx, session, row, instance.process_key)
         session.add(row)
         rows[guid] = row
+        if ctx.events.wants(TaskReady):
+            ctx.events.publish(uow, TaskReady(instance, row, now))
     session.info[("ready_tasks", instance.id)] = [row for row in rows.values()
                                                   if row.status == "ready"]
 

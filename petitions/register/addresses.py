@@ -1,16 +1,18 @@
 """Vietnamese administrative units (two levels since 1/7/2025: province → commune/ward), from the
-maintained ``vietnam-provinces`` data package."""
+maintained ``vietnam-provinces`` data package, in Vietnamese alphabetical order (``collation``)."""
 from __future__ import annotations
 
 from functools import lru_cache
 
 from vietnam_provinces import Province, Ward
 
+from petitions.register.collation import sort_key
+
 
 @lru_cache(maxsize=1)
 def provinces() -> list[dict]:
     return sorted(({"code": str(int(p.code)), "name": p.name} for p in Province.iter_all()),
-                  key=lambda p: p["name"])
+                  key=lambda p: sort_key(p["name"]))
 
 
 @lru_cache(maxsize=1)
@@ -20,7 +22,7 @@ def _wards_by_province() -> dict[str, list[dict]]:
         result.setdefault(str(int(ward.province_code)), []).append(
             {"code": str(int(ward.code)), "name": ward.name})
     for wards in result.values():
-        wards.sort(key=lambda w: w["name"])
+        wards.sort(key=lambda w: sort_key(w["name"]))
     return result
 
 

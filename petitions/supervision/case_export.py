@@ -1,9 +1,12 @@
-"""The case file for inspectors (hồ sơ vụ việc): one instance's whole history as a Word document.
+"""The case file for inspectors (hồ sơ vụ việc): one instance as a Word document.
 
-What it holds: the register entry, the current status and data, the list of documents with their
-SHA-256, every audit event (who, when, what, before → after), and the audit chain's head hash with
-the result of verifying the chain when the file was made, so an inspector can later check that the
-trail was not altered since. The denouncer's identity is left out: the senders of a sealed petition
+What it holds, in the order an inspector reads it: a cover page (the agency by its printed name,
+the case, its parties by the identity rules of the person exporting, the dates received, accepted,
+due and closed, the outcome: ``case_facts.cover``); the steps taken with their documents and
+their legal deadlines met or missed (``case_facts.steps``); the documents with their SHA-256; the
+audit chain's head hash with the result of verifying it when the file was made, so an inspector
+can later check that the trail was not altered since; the current data; and, as an annex, the
+audit extract (who, when, what, before → after). The denouncer's identity is left out: the senders of a sealed petition
 are not listed, identity fields are dropped, and their names, ID numbers, phones and addresses are
 redacted from every text (LTC Điều 8.3, 56.2); document names of a sealed petition are replaced too,
 since a file name may carry a name.
@@ -18,7 +21,7 @@ from sqlalchemy import select
 from petitions.identity.redaction import REDACTED
 from petitions.labels import vn_time
 from petitions.persistence.models import PetitionDocument
-from petitions.supervision import history
+from petitions.supervision import case_facts, history
 
 if TYPE_CHECKING:
     from engine.accounts.actor import Actor
@@ -49,7 +52,11 @@ def case_file(ctx: "EngineContext", instance_id: int, actor: "Actor") -> dict:
     """The read model printed in the case file (also what the tests inspect)."""
     data = history.history(ctx, instance_id, actor)
     petition = data["petition"]
-    data["documents"] = documents(ctx, petition["id"] if petition else None, sealed=data["sealed"])
+    petition_id = petition["id"] if petition else None
+    data["documents"] = documents(ctx, petition_id, sealed=data["sealed"])
+    data["steps"], data["letter_documents"] = case_facts.steps(ctx, instance_id, petition_id,
+                                                               sealed=data["sealed"])
+    data["cover"] = case_facts.cover(ctx, data, actor, data["steps"])
     data["generated_at"] = vn_time(ctx.clock.now())
     return data
 
@@ -70,12 +77,23 @@ def to_docx(case: dict) -> bytes:
     doc.styles["Normal"].font.size = Pt(11)
 
     instance, petition, check = case["instance"], case["petition"], case["verification"]
-    doc.add_heading("HỒ SƠ VỤ VIỆC — TRÍCH XUẤT NHẬT KÝ XỬ LÝ", level=0)
-    ref = f"Đơn số {petition['number']} (mã tra cứu {petition['tracking_code']})" if petition \
-        else f"Hồ sơ quy trình #{instance['id']}"
-    doc.add_paragraph(f"{ref}. Lập lúc {_fmt(case['generated_at'])}.")
+    _cover_page(doc, case)
 
-    doc.add_heading("1. Tính toàn vẹn của nhật ký", level=1)
+    doc.add_heading("1. Các bước đã thực hiện", level=1)
+    _grid(doc, ["STT", "Bước", "Người thực hiện", "Hoàn thành lúc", "Hạn luật định",
+                "Thời hạn", "Tài liệu"],
+          [[str(i + 1), st["name"], st["by"], _fmt(st["done_at"]), _fmt(st["due_at"]),
+            st["on_time"], "\n".join(st["documents"]) or "—"]
+           for i, st in enumerate(case["steps"])] or [["—", "Chưa có bước nào", "", "", "", "", ""]])
+
+    doc.add_heading("2. Danh mục tài liệu", level=1)
+    _grid(doc, ["STT", "Tài liệu", "Loại", "Dung lượng (byte)", "SHA-256", "Người tải lên, lúc"],
+          [[str(i + 1), d["name"], d["content_type"], str(d["size"]), d["sha256"],
+            f"{d['uploaded_by']}, {_fmt(d['uploaded_at'])}"]
+           for i, d in enumerate(case["documents"])]
+          or [["—", "Không có tài liệu", "", "", "", ""]])
+
+    doc.add_heading("3. Tính toàn vẹn của nhật ký", level=1)
     if check["ok"]:
         doc.add_paragraph(f"Chuỗi nhật ký kiểm toán toàn vẹn: đã kiểm tra {check['events']} sự "
                           "kiện, không có sự kiện nào bị sửa, xóa hay đảo thứ tự.")
@@ -89,33 +107,15 @@ def to_docx(case: dict) -> bytes:
                  ("Cách kiểm tra", "Mỗi sự kiện chứa mã băm của sự kiện trước; tính lại SHA-256 "
                                    "từng sự kiện theo thứ tự phải ra đúng mã băm đầu chuỗi trên.")])
 
-    doc.add_heading("2. Thông tin hồ sơ", level=1)
-    rows = [("Quy trình", f"{instance['name']} ({instance['process_key']}), phiên bản "
-                          f"{instance['version']}"),
-            ("Trạng thái", instance["status_label"]),
-            ("Khởi tạo", f"{_fmt(instance['created_at'])} — {instance['started_by']}"),
-            ("Cập nhật gần nhất", _fmt(instance["updated_at"]))]
-    if petition:
-        rows = [("Số đơn", petition["number"]), ("Loại đơn", petition["type_label"]),
-                ("Lĩnh vực", petition["field_label"]),
-                ("Ngày nhận đơn", petition["received_on"].strftime("%d/%m/%Y")),
-                ("Đơn vị tiếp nhận", petition["unit_code"] or "—"),
-                ("Tóm tắt nội dung", petition["summary"])] + rows
-    _table(doc, rows)
-    if case["sealed"]:
-        doc.add_paragraph(SEALED_NOTE).runs[0].italic = True
+    doc.add_heading("4. Dữ liệu hồ sơ", level=1)
+    _table(doc, [("Quy trình", f"{instance['name']}, phiên bản {instance['version']}"),
+                 ("Trạng thái", instance["status_label"]),
+                 ("Khởi tạo", f"{_fmt(instance['created_at'])} — {instance['started_by']}"),
+                 ("Cập nhật gần nhất", _fmt(instance["updated_at"]))]
+           + [(v["label"], v["display"]) for v in case["as_of"]["values"]])
 
-    doc.add_heading("3. Dữ liệu hiện tại", level=1)
-    _table(doc, [(v["label"], v["display"]) for v in case["as_of"]["values"]] or [("—", "—")])
-
-    doc.add_heading("4. Danh mục tài liệu", level=1)
-    _grid(doc, ["STT", "Tài liệu", "Loại", "Dung lượng (byte)", "SHA-256", "Người tải lên, lúc"],
-          [[str(i + 1), d["name"], d["content_type"], str(d["size"]), d["sha256"],
-            f"{d['uploaded_by']}, {_fmt(d['uploaded_at'])}"]
-           for i, d in enumerate(case["documents"])]
-          or [["—", "Không có tài liệu", "", "", "", ""]])
-
-    doc.add_heading("5. Nhật ký xử lý", level=1)
+    doc.add_page_break()
+    doc.add_heading("PHỤ LỤC. TRÍCH NHẬT KÝ KIỂM TOÁN", level=1)
     _grid(doc, ["Số", "Thời điểm", "Người thực hiện", "Sự kiện", "Nội dung", "Trước → sau"],
           [[str(e["seq"]) + (" (!)" if e["broken"] else ""), _fmt(e["at"]), e["actor_name"],
             e["label"], e["detail"],
@@ -144,3 +144,42 @@ def _grid(doc, header: list[str], rows: list[list[str]]) -> None:
     for values in rows:
         for cell, text in zip(table.add_row().cells, values):
             cell.text = text
+
+
+def _centered(doc, text: str, *, bold: bool = False, size: int | None = None, upper=False):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+    paragraph = doc.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run(text.upper() if upper else text)
+    run.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    return paragraph
+
+
+def _cover_page(doc, case: dict) -> None:
+    """Agency, case, parties, dates, outcome; then a page break."""
+    cover, petition, instance = case["cover"], case["petition"], case["instance"]
+    agency = cover["agency"]
+    if agency.parent_body:
+        _centered(doc, agency.parent_body, upper=True)
+    _centered(doc, agency.full_name or "Cơ quan giải quyết", bold=True, upper=True)
+    _centered(doc, "HỒ SƠ VỤ VIỆC", bold=True, size=20)
+    ref = (f"Đơn số {petition['number']} — mã tra cứu {petition['tracking_code']}" if petition
+           else f"Hồ sơ quy trình #{instance['id']}")
+    _centered(doc, ref, bold=True)
+    rows = []
+    if petition:
+        rows += [("Loại đơn", petition["type_label"]), ("Lĩnh vực", petition["field_label"]),
+                 ("Tóm tắt nội dung", petition["summary"])]
+    rows += [("Người gửi đơn", "\n".join(cover["parties"]) or "—")]
+    rows += [tuple(line.split(": ", 1)) for line in cover["other_parties"]]
+    rows += [("Ngày nhận đơn", cover["received_on"]), ("Ngày thụ lý", cover["accepted_on"]),
+             ("Hạn giải quyết", cover["deadline"]), ("Ngày kết thúc", cover["closed_on"]),
+             ("Kết quả giải quyết", cover["outcome"]), ("Trạng thái", instance["status_label"])]
+    _table(doc, rows)
+    if case["sealed"]:
+        doc.add_paragraph(SEALED_NOTE).runs[0].italic = True
+    doc.add_paragraph(f"Lập lúc {_fmt(case['generated_at'])} từ hệ thống quản lý đơn thư.")
+    doc.add_page_break()

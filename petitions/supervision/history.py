@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from engine.audit import chain as audit
 from petitions.identity.redaction import SENSITIVE
 from petitions.labels import (EVENT_LABELS, INTERNAL, STATUS_LABELS, TASK_STATES, TYPE_LABELS,
-                              grant_detail, vn_time)
+                              grant_detail, migration_detail, vn_time)
 from petitions.supervision.diagrams import diagram_state
 from petitions.supervision.history_replay import (EventFilter, Snapshot, _load, _Loaded,
                                                   break_reason, replay)
@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 
 
 def history(ctx: "EngineContext", instance_id: int, actor: "Actor", *,
-            filters: EventFilter | None = None, as_of: int | None = None) -> dict:
-    """Everything the history page shows; ``as_of`` (an event number) picks the state shown.
-    Another unit's instance does not exist for ``actor`` (NotFound)."""
+            filters: EventFilter | None = None, as_of: int | None = None,
+            as_of_at: datetime | None = None) -> dict:
+    """Everything the history page shows; ``as_of`` (an event number) or ``as_of_at`` (an aware
+    moment: the last event at or before it) picks the state shown. Another unit's instance does
+    not exist for ``actor`` (NotFound)."""
     filters = filters or EventFilter()
     with ctx.uow(write=False) as uow:
         loaded = _load(uow.session, instance_id, actor)
@@ -39,6 +41,8 @@ def history(ctx: "EngineContext", instance_id: int, actor: "Actor", *,
             break_reason(verification["first_broken"]["reason"])
     now = ctx.clock.now()
     last = loaded.events[-1]["seq"] if loaded.events else 0
+    if as_of_at is not None:
+        as_of = max((e["seq"] for e in loaded.events if e["at"] <= as_of_at), default=0)
     upto = min(max(as_of, 0), last) if as_of is not None else last
     snap = replay(loaded.events, upto)
     broken = (verification.get("first_broken") or {}).get("seq")
@@ -163,6 +167,10 @@ def _describe(loaded: _Loaded, kind: str, p: dict) -> tuple[str, list[dict]]:
         return grant_detail(p), []
     if kind == "timer_fired":
         return f"«{p.get('bpmn_id') or ''}»", []
+    if kind == "instance_migrated":
+        return migration_detail(p), []
+    if kind == "message_received":
+        return f"«{p.get('name') or ''}»", []
     return "", []
 
 

@@ -9,9 +9,12 @@ a register of a million letters on PostgreSQL:
   three letters cannot use trigrams: they match whole words only and merely filter what the
   longer words found (see ``text_patterns``);
 - a number (``2026-000123``) or a tracking code (``ABCDE-FGH23``) is an exact lookup;
-- a sender's ID number or phone is an exact lookup through its keyed hash (``identity_search``;
-  the identities are encrypted at rest, petitions/persistence/vault.py); the web form POSTs it so it
-  never lands in a URL or an access log;
+- a sender's ID number or phone, in any grouping, is an exact lookup through its keyed hash
+  (``identity_search``, or ``typed_identity_search`` for a number typed in the main box; the
+  identities are encrypted at rest, petitions/persistence/vault.py); the web forms POST it so it
+  never lands in a URL or an access log, and a sealed case is found by it only by who may read
+  its sealed identity;
+- the free text also matches the labels of the types and fields ("dat dai" → "Đất đai, nhà ở");
 - the total is counted up to ``COUNT_CAP`` only: counting every match of a broad filter over a
   million rows costs more than the page itself, and "more than 10 000" is what a reader needs;
 - every order and filter column is indexed (models and migration 0006), and the page is found in
@@ -32,6 +35,7 @@ from engine.errors import InvalidInput
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.text_search import fold
 from engine.working_days import VN_TZ
+from petitions.identity import rights
 from petitions.identity.redaction import Redactor
 from petitions.labels import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
 from petitions.persistence import vault as identity_vault
@@ -66,6 +70,9 @@ class SearchFilters:
     active_to: date | None = None
     overdue: str | None = None          # "now": a step is past due; "ever": escalated once
     petition_ids: list[int] | None = None  # only these (an identity search's hits)
+    # Field code → label (from the intake form): a word also matches the field's folded label, so
+    # "dat dai" finds the land cases whose summary says only "thu hồi đất".
+    field_labels: dict[str, str] | None = None
     page: int = 1
     page_size: int = PAGE_SIZE
     # The searcher's units (engine.accounts.access); None only for benchmarks that time the query itself.
@@ -93,6 +100,20 @@ def _text_condition(pattern: str, whole_word: bool):
     return Petition.search_text.like(pattern)
 
 
+def label_condition(query: str, field_labels: dict[str, str] | None):
+    """The petitions whose type or field label holds the whole folded query ("dat dai" is in
+    "Đất đai, nhà ở"), None when no label does. A type or field is a code in the row, so its
+    label is matched here; the demo complaint's summary says only "thu hồi đất"."""
+    phrase = f" {fold(query)} "
+    if not phrase.strip():
+        return None
+    types = [c for c, label in TYPE_LABELS.items() if phrase in f" {fold(label)} "]
+    fields = [c for c, label in (field_labels or {}).items() if phrase in f" {fold(label)} "]
+    found = ([Petition.petition_type.in_(types)] if types else []) + (
+        [Petition.field.in_(fields)] if fields else [])
+    return or_(*found) if found else None
+
+
 def _vn_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=VN_TZ)
 
@@ -113,9 +134,10 @@ def conditions(filters: SearchFilters, now: datetime) -> list:
             where.append(Petition.instance_id == int(_INSTANCE.match(query).group(1)))
         else:
             patterns = text_patterns(query)
-            where.extend(_text_condition(p, whole) for p, whole in patterns)
-            if not patterns:
-                where.append(false())
+            words = and_(*[_text_condition(p, whole) for p, whole in patterns]) if patterns \
+                else false()
+            by_label = label_condition(query, filters.field_labels)
+            where.append(words if by_label is None else or_(words, by_label))
     if filters.petition_ids is not None:
         where.append(Petition.id.in_(filters.petition_ids) if filters.petition_ids else false())
     if filters.petition_type:
@@ -200,12 +222,13 @@ def _plan_hints(session, *, broad: bool) -> None:
 def search(ctx: "EngineContext", filters: SearchFilters, actor: "Actor") -> dict:
     """One page of matching petitions of ``actor``'s units with their status, open steps and
     overdue flag. The text matches the redacted copies only: a sealed name finds nothing."""
-    filters = replace(filters, units=actor.units)
     now = ctx.clock.now()
     size = min(max(1, filters.page_size), MAX_PAGE_SIZE)
-    rows_stmt, count_stmt = statements(filters, now)
     with ctx.uow(write=False) as uow:
         session = uow.session
+        labels = Labels(latest_intake_forms(session))
+        filters = replace(filters, units=actor.units, field_labels=dict(labels.choices("field")))
+        rows_stmt, count_stmt = statements(filters, now)
         _plan_hints(session, broad=False)
         total = session.scalar(count_stmt)
         if total > COUNT_CAP:
@@ -213,7 +236,6 @@ def search(ctx: "EngineContext", filters: SearchFilters, actor: "Actor") -> dict
         rows = session.execute(rows_stmt).all()
         open_steps = _open_steps(session, [r.instance_id for r in rows if r.instance_id], now)
         secrets = _secrets(session, [r.id for r in rows if r.identity_sealed])
-        labels = Labels(latest_intake_forms(session))
     capped = total > COUNT_CAP
     total = min(total, COUNT_CAP)
     pages = max(1, -(-total // size))
@@ -255,8 +277,40 @@ def identity_matches(ctx: "EngineContext", kind: str, value: str) -> list[int]:
 
 def identity_search(ctx: "EngineContext", kind: str, value: str, actor: "Actor") -> dict:
     """The petitions (of ``actor``'s units) an identity search hit, one page of the largest size,
-    shown like ``search``."""
-    hits = identity_matches(ctx, kind, value)
+    shown like ``search``. A sealed case (a denunciation) is found by its sender's number only by
+    who may read that identity (petitions/identity/rights.py); for anyone else it is not found,
+    so the search cannot tell them who denounced."""
+    return _identity_page(ctx, identity_matches(ctx, kind, value), actor)
+
+
+def identity_kinds(query: str) -> list[str]:
+    """The identity kinds a number typed in the main search box can be, [] when it is none: 9 or
+    12 digits are an ID number, 0 + 9–10 digits (or +84…) a phone, in any grouping."""
+    text = (query or "").strip()
+    if not re.fullmatch(r"\+?[\d .\-()]{9,24}", text) or _NUMBER.match(text):
+        return []
+    kinds = []
+    for kind, pattern in (("id_number", _ID_DIGITS), ("phone", _PHONE_DIGITS)):
+        if pattern.match(identity_vault.normalise(kind, text)):
+            kinds.append(kind)
+    return kinds
+
+
+def typed_identity_search(ctx: "EngineContext", query: str, actor: "Actor") -> dict:
+    """The main box's number searched as every identity kind it can be (``identity_kinds``)."""
+    hits = set()
+    for kind in identity_kinds(query):
+        hits.update(identity_matches(ctx, kind, query))
+    return _identity_page(ctx, sorted(hits), actor)
+
+
+def _identity_page(ctx: "EngineContext", hits: list[int], actor: "Actor") -> dict:
+    if hits:
+        with ctx.uow(write=False) as uow:
+            sealed = uow.session.scalars(select(Petition).where(
+                Petition.id.in_(hits), Petition.identity_sealed.is_(True))).all()
+            hidden = {p.id for p in sealed if not rights.can_read_identity(actor, p)}
+        hits = [h for h in hits if h not in hidden]
     filters = SearchFilters(petition_ids=hits, page_size=MAX_PAGE_SIZE)
     return search(ctx, filters, actor)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine.accounts.models import User
 from engine.accounts.users import actor_for
@@ -43,6 +43,9 @@ def _notify(engine_ctx, username: str, title: str, *, instance_id=None, task_id=
 
 def test_list_unread_first_with_links_and_mark_read(app, engine_ctx, clock):
     petition = _petition(engine_ctx)
+    with engine_ctx.uow() as uow:  # the step's opening told xuly ("Việc mới"); this is the page
+        uow.session.execute(delete(Notification))
+        uow.commit()
     task = human_tasks.list_tasks(engine_ctx, instance_id=petition["instance_id"])[0]
     first = _notify(engine_ctx, "xuly", "Nhắc hạn: phân loại đơn", instance_id=petition["instance_id"],
                     task_id=task["id"])

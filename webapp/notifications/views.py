@@ -14,7 +14,8 @@ from webapp.engine_access import engine_ctx
 from webapp.notifications import bp
 from webapp.petitions.views import task_url
 
-KIND_LABELS = {"reminder": "Nhắc hạn", "escalation": "Quá hạn, báo cáo", "overdue": "Quá hạn"}
+KIND_LABELS = {"reminder": "Nhắc hạn", "escalation": "Quá hạn, báo cáo", "overdue": "Quá hạn",
+               "new_task": "Việc mới", "assigned": "Được giao việc"}
 
 
 @bp.after_request

@@ -24,9 +24,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine.accounts import users
-from engine.accounts.models import Unit
 from engine.errors import Conflict, FormInvalid, InvalidInput
 from engine.working_days import VN_TZ
+from petitions.agencies.profiles import agency_for
 from petitions.persistence.models import PetitionDocument
 from petitions.register import addresses, registration as desk
 from petitions.register.documents import ALLOWED_EXTENSIONS, MAX_FILE_BYTES, MAX_FILES, store_for
@@ -233,13 +233,15 @@ def _receipt_data(ctx, petition_id: int) -> dict[str, Any]:
     with ctx.uow(write=False) as uow:
         docs = list(uow.session.scalars(select(PetitionDocument).where(
             PetitionDocument.petition_id == petition_id).order_by(PetitionDocument.id)))
-        unit = uow.session.scalars(select(Unit).where(Unit.code == petition.unit_code)).first() \
-            if petition.unit_code else None
+        # The agency's printed name, never its code (a receipt goes to the citizen).
+        agency = agency_for(uow.session, petition.unit_code)
     officer = users.display_names(ctx, [petition.created_by]).get(petition.created_by,
                                                                   petition.created_by)
     return {"petition": petition, "documents": docs, "officer": officer,
-            "agency": unit.name if unit else None,
+            "agency": agency,
             # Masked for a sealed (denunciation) petition: no reason given, nothing unsealed.
+            # Otherwise each sender's own address is printed: the receipt is handed to them.
+            # Reading them here is a page render, nothing is logged or stored.
             "senders": desk.senders(ctx, petition_id, current_actor()),
             "notice_due": ctx.calendar().add_working_days(petition.received_on, NOTICE_WORKING_DAYS),
             "created_at": petition.created_at.astimezone(VN_TZ)}

@@ -26,7 +26,7 @@ CLASSIFY_TASK = "Task_classify"
 SENDER_FIELDS = ("name", "id_number", "phone", "ethnicity", "province_code", "ward_code",
                  "address_detail")
 _SENDER_KEY = re.compile(r"^senders-(\d{1,3})-([a-z_]+)$")
-EMPTY_ROWS = 3
+MANY_SIGNERS = 5  # from five signers on, the letter is a many-signer letter with representatives
 MAX_ROWS = 200
 
 
@@ -226,12 +226,27 @@ def hidden_pairs(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+def sender_blocks(signers: Any) -> int:
+    """How many sender blocks the form shows for the number of people who signed: one each up to
+    four; from five on, the representatives the law allows (LTCD Điều 29: 5–10 signers elect one
+    or two, more than ten at most five). An unreadable count shows one block."""
+    try:
+        count = int(str(signers).strip())
+    except (TypeError, ValueError):
+        return 1
+    if count <= 1:
+        return 1
+    if count < MANY_SIGNERS:
+        return count
+    return 2 if count <= 10 else 5
+
+
 def sender_rows_for_page(values: Mapping[str, Any]) -> list[dict]:
-    """The rows to draw: what was typed plus one empty row, at least three (the page without JS)."""
+    """The rows to draw: what was typed, padded with empty rows up to ``sender_blocks`` of the
+    submitted count (the page without JavaScript: "Cập nhật" re-renders with the new count;
+    reception.js adds and removes rows live)."""
     rows = [dict(row) for row in values.get("senders", [])]
-    if rows:
-        rows.append({})  # room for one more sender without JavaScript
-    while len(rows) < EMPTY_ROWS:
+    while len(rows) < sender_blocks(values.get("signers")):
         rows.append({})
     for row in rows:
         row["wards"] = addresses.wards(row["province_code"]) if row.get("province_code") else []

@@ -1,7 +1,7 @@
 """Inputs of the supervision pages (query strings and the unsealing form)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
@@ -51,6 +51,10 @@ class HistoryQuery(_Query):
     date_from = _day(load_default=None)
     date_to = _day(load_default=None)
     as_of = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10_000_000))
+    # A moment in Vietnam time as a datetime-local input sends it ("2026-11-20T14:30").
+    as_of_at = fields.NaiveDateTime(load_default=None, format="%Y-%m-%dT%H:%M", validate=validate.Range(
+        min=datetime(1990, 1, 1), max=datetime(2100, 12, 31),
+        error="Thời điểm phải trong khoảng 01/01/1990–31/12/2100"))
 
 
 class ReportQuery(_Query):

@@ -5,7 +5,7 @@ import json
 import re
 from datetime import date
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -18,7 +18,7 @@ from petitions.identity import rights
 from petitions.register import registration
 from petitions.supervision import (case_export, dashboard as dashboard_q, diagrams, history,
                                    history_replay, report_letters, reports, search)
-from petitions.supervision.report_xlsx import to_xlsx
+from petitions.supervision.report_xlsx import agency as report_agency, to_xlsx
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.supervision import bp
 from webapp.supervision.schemas import (HistoryQuery, IdentitySearchForm, ReportQuery, SearchQuery,
@@ -103,6 +103,8 @@ def identity_search():
     """Exact search by a sender's ID number or phone, through its keyed hash. A POST, so the
     number never appears in a URL, the browser history or an access log; the form carries no
     submission key, so the result page is not copied into the database either."""
+    if "kind" not in request.form:
+        return _main_box_search()
     form = _load(IdentitySearchForm(), request.form)
     result = search.identity_search(engine_ctx(), form["kind"], form["value"], current_actor())
     return render_template("supervision/search.html", result=result,
@@ -110,12 +112,30 @@ def identity_search():
                            choices=search.choices(engine_ctx()), searched=True)
 
 
+def _main_box_search():
+    """The main form POSTs here: an ID number or phone typed in its box is searched at once by
+    its keyed hash (it must not reach a URL); any other query goes back to the GET page, whose
+    URL can be bookmarked and paged."""
+    form = _load(SearchQuery(), request.form)
+    kinds = search.identity_kinds(form["q"] or "")
+    if not kinds:
+        args = {k: v for k, v in request.form.items()
+                if k not in ("csrf_token", "page") and v and v.strip()}
+        return redirect(url_for("supervision.search_page", **args), code=303)
+    result = search.typed_identity_search(engine_ctx(), form["q"], current_actor())
+    return render_template("supervision/search.html", result=result,
+                           form={**form, "q": None}, args={}, identity_kind=kinds[0],
+                           choices=search.choices(engine_ctx()), searched=True)
+
+
 def _history_page(instance_id: int, *, revealed: list[dict] | None = None):
     query = _load(HistoryQuery(), request.args)
     filters = history_replay.EventFilter(event_type=query["type"], actor=query["actor"],
                                   date_from=query["date_from"], date_to=query["date_to"])
+    # The moment is typed in Vietnam time; events are stored in UTC.
+    as_of_at = query["as_of_at"].replace(tzinfo=VN_TZ) if query["as_of_at"] else None
     data = history.history(engine_ctx(), instance_id, current_actor(), filters=filters,
-                           as_of=query["as_of"])
+                           as_of=query["as_of"], as_of_at=as_of_at)
     petition = data["petition"]
     senders = revealed
     if senders is None and petition:
@@ -198,7 +218,9 @@ def report_xlsx():
     """The same report as an Excel workbook (openpyxl)."""
     query, period = _report_params()
     report = reports.build(engine_ctx(), period, query["unit"], units=current_actor().units)
-    response = Response(to_xlsx(report), mimetype=(
+    # Signed by the report's unit, or the reader's own for "all units" (NĐ 30/2020 layout).
+    issuer = report_agency(engine_ctx(), query["unit"] or current_actor().unit)
+    response = Response(to_xlsx(report, issuer), mimetype=(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     unit = _safe_name(query["unit"] or "tat-ca")
     response.headers["Content-Disposition"] = (

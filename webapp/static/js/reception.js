@@ -95,6 +95,43 @@
     if (first) { first.focus(); }
   }
 
+  /* As many blocks as the signers' count asks for (forms.sender_blocks on the server): one
+     each up to four, then the representatives the law allows (2 for 5–10 signers, 5 above). */
+  function blocksFor(value) {
+    var count = parseInt(value, 10);
+    if (isNaN(count) || count <= 1) { return 1; }
+    if (count < 5) { return count; }
+    return count <= 10 ? 2 : 5;
+  }
+
+  function isEmptyRow(row) {
+    var filled = false;
+    each('input:not([type=checkbox]), select', function (input) {
+      if (input.value) { filled = true; }
+    }, row);
+    return !filled;
+  }
+
+  /* Add rows up to the count; remove only empty rows from the end (typed data is never lost). */
+  function syncRows(container, template, count) {
+    var rows = container.querySelectorAll('.sender-row');
+    var added = false;
+    for (var n = rows.length; n < count; n++) {
+      var index = String(nextIndex(container));
+      var holder = document.createElement('div');
+      holder.innerHTML = template.innerHTML.replace(/__i__/g, index);
+      container.appendChild(holder.querySelector('.sender-row'));
+      added = true;
+    }
+    rows = container.querySelectorAll('.sender-row');
+    for (var i = rows.length - 1; i >= count && i > 0 && isEmptyRow(rows[i]); i--) {
+      rows[i].parentNode.removeChild(rows[i]);
+    }
+    if (added || rows.length !== container.querySelectorAll('.sender-row').length) {
+      renumber(container);
+    }
+  }
+
   function initSenders(form) {
     var container = document.getElementById('sender-rows');
     var template = document.getElementById('sender-row-template');
@@ -102,6 +139,12 @@
     if (!container || !template || !add) { return; }
     add.hidden = false;
     add.addEventListener('click', function () { addRow(container, template); });
+    var signers = form.querySelector('[data-sender-count]');
+    if (signers) {
+      signers.addEventListener('input', function () {
+        syncRows(container, template, blocksFor(signers.value));
+      });
+    }
     container.addEventListener('click', function (event) {
       var button = event.target.closest('[data-remove-sender]');
       if (!button) { return; }
