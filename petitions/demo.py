@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 DEMO_UNIT = "ubnd-xa-demo"
 # Demo accounts only (documented in the README); a real deployment sets its own passwords.
 DEMO_PASSWORD = "demo-2026"
+DEMO_MAIL_DOMAIN = "an-phu.example"   # a reserved domain (RFC 2606): never a real mailbox
 DEMO_USERS = [
     ("tiepdan", "Nguyễn Thị Tiếp", ["reception_officer"]),
     ("xuly", "Trần Văn Xử", ["handling_officer"]),
@@ -35,7 +36,10 @@ def seed_demo_users(ctx: "EngineContext") -> list[str]:
     for username, display, roles in DEMO_USERS:
         if username not in existing:
             shared_hash = shared_hash or hash_password(DEMO_PASSWORD)
-            add_user(ctx, username, roles, actor="demo-seed", unit=DEMO_UNIT, display_name=display)
+            # An address per demo user: new work, reminders and escalations are really mailed
+            # (to .eml files under the data directory with the default MAIL_SINK=file).
+            add_user(ctx, username, roles, actor="demo-seed", unit=DEMO_UNIT, display_name=display,
+                     email=f"{username}@{DEMO_MAIL_DOMAIN}")
             set_password(ctx, username, DEMO_PASSWORD, actor="demo-seed", password_hash=shared_hash)
             created.append(username)
     seed_demo_agency(ctx)
