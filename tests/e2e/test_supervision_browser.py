@@ -63,6 +63,14 @@ def test_search_then_history_then_case_file(live_server, page, browser_login, de
     assert page.locator(".sv-diagram .djs-element.sv-completed").count() >= 5
     assert page.locator(".sv-diagram .djs-element.sv-active").count() >= 1
     assert page.locator(".sv-diagram .sv-flow-taken").count() >= 5
+    # Zoom buttons on the viewer (issue 15): Vietnamese labels, and they change the scale.
+    zoom_in = diagrams.first.locator("button.zoom-in")
+    assert zoom_in.get_attribute("aria-label") == "Phóng to"
+    before = page.evaluate("() => document.querySelector('.sv-diagram .viewport')"
+                           ".getAttribute('transform')")
+    zoom_in.click()
+    assert page.evaluate("() => document.querySelector('.sv-diagram .viewport')"
+                         ".getAttribute('transform')") != before
     assert "Nhật ký toàn vẹn" in page.inner_text("#audit-status")
     page.screenshot(path=artifacts / "supervision-history.png", full_page=True)
     diagrams.first.screenshot(path=artifacts / "supervision-diagram.png")

@@ -27,7 +27,17 @@
       })
       .then(function (xml) { return viewer.importXML(xml); })
       .then(function () {
-        viewer.get("canvas").zoom("fit-viewport");
+        var canvas = viewer.get("canvas");
+        if (window.PetitionsZoom) {  // legible opening scale and zoom buttons (admin/zoom.js)
+          window.PetitionsZoom.open(canvas);
+          window.PetitionsZoom.controls(viewer, container, {
+            group: container.getAttribute("data-zoom-group"),
+            zoomIn: container.getAttribute("data-zoom-in"),
+            zoomOut: container.getAttribute("data-zoom-out"),
+            fit: container.getAttribute("data-zoom-fit") });
+        } else {
+          canvas.zoom("fit-viewport");
+        }
         mark(viewer, markers);
         container.setAttribute("data-loaded", "true");
       })
