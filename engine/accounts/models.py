@@ -106,3 +106,15 @@ class HeadDelegation(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SupervisionScope(Base):
+    """A unit (and the units below it) that a supervisor oversees besides their own unit's subtree
+    (issue 15, migration 0015): an inspectorate overseeing communes outside its own branch."""
+
+    __tablename__ = "supervision_scopes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

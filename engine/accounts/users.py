@@ -14,7 +14,8 @@ from engine.accounts import logins
 from engine.accounts.actor import Actor
 from engine.accounts.delegations import is_acting_head
 from engine.accounts.models import Unit, User, UserRole
-from engine.accounts.roles import HEAD_OF_UNIT, SUPERVISOR
+from engine.accounts.roles import ADMINISTRATOR, HEAD_OF_UNIT
+from engine.accounts.units import supervised_units
 from engine.audit import chain as audit
 from engine.audit.chain import PendingEvent
 from engine.errors import Conflict, InvalidInput, NotFound
@@ -104,8 +105,9 @@ def _clean_roles(roles: Iterable[str], known: Mapping[str, str]) -> list[str]:
 def add_user(ctx: "EngineContext", username: str, roles: Iterable[str], *, actor: str,
              unit: str | None = None, display_name: str | None = None,
              password_hash: str | None = None, email: str | None = None,
-             password: str | None = None) -> dict:
-    """Create a user with roles; a unit code that does not exist yet is created with it.
+             password: str | None = None, create_unit: bool = True) -> dict:
+    """Create a user with roles; a unit code that does not exist yet is created with it (unless
+    ``create_unit`` is false: the administrators' pages pick an existing unit).
 
     ``password`` (checked for strength) or a precomputed ``password_hash`` sets the login.
     """
@@ -125,6 +127,8 @@ def add_user(ctx: "EngineContext", username: str, roles: Iterable[str], *, actor
         unit_row = None
         if unit:
             unit_row = session.scalars(select(Unit).where(Unit.code == unit)).first()
+            if unit_row is None and not create_unit:
+                raise InvalidInput(f"Không có đơn vị '{unit}'")
             if unit_row is None:
                 unit_row = Unit(code=unit, name=unit)
                 session.add(unit_row)
@@ -154,23 +158,8 @@ def actor_for(ctx: "EngineContext", username: str) -> Actor:
         unit = uow.session.get(Unit, user.unit_id).code if user.unit_id else None
         if is_acting_head(uow.session, user.username, unit, ctx.clock.now()):
             roles |= {HEAD_OF_UNIT}  # an acting head, for the recorded period (issue 12 §3)
-        supervised = _units_below(uow.session, user.unit_id) \
-            if user.unit_id and SUPERVISOR in roles else frozenset()
+        supervised = supervised_units(uow.session, user)  # subtree ∪ scopes (units.py)
         return Actor(username=user.username, roles=roles, unit=unit, supervised=supervised)
-
-
-def _units_below(session, unit_id: int) -> frozenset[str]:
-    """Codes of every unit under ``unit_id`` in the units tree (what a supervisor oversees)."""
-    children: dict[int | None, list[tuple[int, str]]] = {}
-    for row_id, code, parent in session.execute(select(Unit.id, Unit.code, Unit.parent_id)):
-        children.setdefault(parent, []).append((row_id, code))
-    found, stack = set(), [unit_id]
-    while stack:
-        for child_id, code in children.get(stack.pop(), []):
-            if code not in found:
-                found.add(code)
-                stack.append(child_id)
-    return frozenset(found)
 
 
 def hash_password(password: str) -> str:
@@ -209,11 +198,21 @@ def set_password(ctx: "EngineContext", username: str, password: str, *, actor: s
 
 
 def set_active(ctx: "EngineContext", username: str, active: bool, *, actor: str) -> None:
-    """Activate or deactivate a user (audited); deactivating ends every open session at once."""
+    """Activate or deactivate a user (audited); deactivating ends every open session at once.
+
+    Nobody deactivates themselves, and the last active administrator stays (someone must be
+    able to manage the system). Users are never deleted: the history keeps their names.
+    """
+    if not active and username == actor:
+        raise InvalidInput("Không thể tự vô hiệu hóa tài khoản của mình")
     with ctx.uow() as uow:
         user = uow.session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound(f"Không tìm thấy người dùng '{username}'")
+        if user.active == active:
+            raise Conflict("Tài khoản đã ở trạng thái này; không có gì thay đổi")
+        if not active:
+            keep_an_administrator(uow.session, user, lock=uow.dialect == "postgresql")
         user.active = active
         if not active:
             logins.revoke_all(uow.session, username, ctx.clock.now(), "deactivated")
@@ -221,6 +220,18 @@ def set_active(ctx: "EngineContext", username: str, active: bool, *, actor: str)
             "user_activated" if active else "user_deactivated", actor, {"username": username}),
             ctx.clock.now(), lock=uow.dialect == "postgresql")
         uow.commit()
+
+
+def keep_an_administrator(session: "Session", user: User, *, lock: bool) -> None:
+    """InvalidInput if ``user`` is the last active administrator (about to be deactivated or to
+    lose the role). On PostgreSQL the administrators' rows are locked first, so two
+    administrators removing each other at once cannot both pass."""
+    query = (select(User.id).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == ADMINISTRATOR, User.active.is_(True)))
+    admins = set(session.scalars(query.with_for_update() if lock else query))
+    if user.id in admins and not admins - {user.id}:
+        raise InvalidInput("Không thể vô hiệu hóa hoặc bỏ vai trò của quản trị viên cuối cùng "
+                           "còn hoạt động")
 
 
 def authenticate(ctx: "EngineContext", username: str, password: str) -> Actor | None:

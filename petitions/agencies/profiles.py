@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 FIELDS = ("full_name", "short_name", "parent_body", "place_name", "address", "phone", "email",
           "head_position", "head_name")
+LABELS = {"full_name": "Tên đầy đủ", "short_name": "Tên viết tắt",
+          "parent_body": "Cơ quan chủ quản", "place_name": "Địa danh", "address": "Địa chỉ",
+          "phone": "Điện thoại", "email": "Thư điện tử", "head_position": "Chức vụ người ký",
+          "head_name": "Họ tên người ký"}
 _LIMITS = {"full_name": 500, "short_name": 100, "parent_body": 500, "place_name": 200,
            "address": 500, "phone": 50, "email": 320, "head_position": 200, "head_name": 200}
 
@@ -80,33 +84,49 @@ def _acting_head(session: "Session", unit_code: str, at: datetime) -> str:
 
 def save_profile(ctx: "EngineContext", unit_code: str, values: dict, *, actor: str) -> Agency:
     """Create or change a unit's profile (administrators), audited on the ``users`` chain."""
+    clean = clean_profile(values)
+    with ctx.uow() as uow:
+        unit = uow.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise NotFound(f"Không có đơn vị '{unit_code}'")
+        store_profile(uow.session, unit, clean, actor=actor, now=ctx.clock.now(),
+                      lock=uow.dialect == "postgresql")
+        uow.commit()
+    with ctx.uow(write=False) as uow:
+        return agency_for(uow.session, unit_code)
+
+
+def clean_profile(values: dict) -> dict:
+    """The profile's fields trimmed and checked (InvalidInput, in Vietnamese, naming the field)."""
     clean = {}
     for name in FIELDS:
         value = values.get(name)
         value = value.strip() if isinstance(value, str) else None
         if value and len(value) > _LIMITS[name]:
-            raise InvalidInput(f"Trường '{name}' dài quá {_LIMITS[name]} ký tự")
+            raise InvalidInput(f"Trường '{LABELS[name]}' dài quá {_LIMITS[name]} ký tự")
         clean[name] = value or None
     if not clean["full_name"]:
         raise InvalidInput("Phải nhập tên đầy đủ của cơ quan")
-    now = ctx.clock.now()
-    with ctx.uow() as uow:
-        unit = uow.session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise NotFound(f"Không có đơn vị '{unit_code}'")
-        profile = uow.session.get(AgencyProfile, unit.id)
-        before = {name: getattr(profile, name) for name in FIELDS} if profile else {}
-        if profile is None:
-            profile = AgencyProfile(unit_id=unit.id, updated_by=actor, updated_at=now, **clean)
-            uow.session.add(profile)
-        else:
-            for name, value in clean.items():
-                setattr(profile, name, value)
-            profile.updated_by, profile.updated_at = actor, now
-        changed = {name: clean[name] for name in FIELDS if before.get(name) != clean[name]}
-        audit.append_chain_event(uow.session, "users", PendingEvent(
-            "agency_profile_saved", actor, {"unit": unit_code, "changed": changed}), now,
-            lock=uow.dialect == "postgresql")
-        uow.commit()
-    with ctx.uow(write=False) as uow:
-        return agency_for(uow.session, unit_code)
+    if clean["email"] and ("@" not in clean["email"] or any(c.isspace() for c in clean["email"])):
+        raise InvalidInput(f"Địa chỉ thư không hợp lệ: {clean['email']!r}")
+    return clean
+
+
+def store_profile(session: "Session", unit: Unit, clean: dict, *, actor: str, now: datetime,
+                  lock: bool) -> dict:
+    """Write checked profile values in the caller's unit of work; audited with what changed."""
+    profile = session.get(AgencyProfile, unit.id)
+    before = {name: getattr(profile, name) for name in FIELDS} if profile else {}
+    if profile is None:
+        profile = AgencyProfile(unit_id=unit.id, updated_by=actor, updated_at=now, **clean)
+        session.add(profile)
+    else:
+        for name, value in clean.items():
+            setattr(profile, name, value)
+        profile.updated_by, profile.updated_at = actor, now
+    changed = {name: clean[name] for name in FIELDS if before.get(name) != clean[name]}
+    if changed:
+        audit.append_chain_event(session, "users", PendingEvent(
+            "agency_profile_saved", actor, {"unit": unit.code, "changed": changed}), now,
+            lock=lock)
+    return changed

@@ -1,16 +1,16 @@
-"""supervision scopes and users: reserved for issue 15 (administrators: users, supervision scopes)
+"""supervision scopes: the units a supervisor oversees besides their own unit's subtree
 
 Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03 15:50:00
 
-Reserved so that parallel work keeps one linear chain; filled in by the work it names, or left
-as a step that changes nothing.
+Issue 15 (administrators: units, people and roles). A supervisor sees their own unit's subtree
+and the subtree of every unit listed here for them (engine/accounts/units.py).
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
-import engine.persistence.database  # noqa: F401
+import engine.persistence.database
 
 revision = '0015'
 down_revision = '0014'
@@ -19,8 +19,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        'supervision_scopes',
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('unit_id', sa.Integer(), nullable=False),
+        sa.Column('created_by', sa.String(length=200), nullable=False),
+        sa.Column('created_at', engine.persistence.database.UTCDateTime(timezone=True),
+                  nullable=False),
+        sa.ForeignKeyConstraint(['unit_id'], ['units.id']),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id']),
+        sa.PrimaryKeyConstraint('user_id', 'unit_id'))
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('supervision_scopes')
