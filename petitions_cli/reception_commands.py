@@ -41,3 +41,20 @@ def reception_dates(weekday, monthly_days, start, end):
     except InvalidInput as err:  # a malformed command line: usage error, exit status 2
         raise click.UsageError(err.message) from None
     return [day.isoformat() for day in days]
+
+
+@reception.command("figures")
+@click.option("--unit", "units", multiple=True, required=True, help="Mã đơn vị (lặp lại được).")
+@click.option("--from", "start", required=True, help="Từ ngày (YYYY-MM-DD), tính cả ngày này.")
+@click.option("--to", "end", required=True, help="Đến ngày (YYYY-MM-DD), tính cả ngày này.")
+@json_option
+def reception_figures(units, start, end):
+    """Số liệu tiếp công dân của kỳ báo cáo: lượt, người, vụ việc, đoàn đông người, phiên tiếp
+    theo hình thức, từng người đứng đầu so với mức tối thiểu, kết luận và việc thực hiện."""
+    from petitions.reception.figures import figures
+    start_day, end_day = _date(start, "--from"), _date(end, "--to")
+    if start_day > end_day:
+        raise click.UsageError(f"--from {start_day.isoformat()} sau --to {end_day.isoformat()}")
+    ctx = open_context()
+    with ctx.uow(write=False) as uow:
+        return figures(uow.session, units, start_day, end_day, now=ctx.clock.now())

@@ -9,7 +9,8 @@ bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
 ROOT = Path(__file__).resolve().parent.parent / "node_modules"
 # Only the distribution folders of these packages are reachable.
-PACKAGES = {"bpmn-js": "bpmn-js/dist", "chart.js": "chart.js/dist"}
+PACKAGES = {"bpmn-js": "bpmn-js/dist", "chart.js": "chart.js/dist",
+            "axe-core": "axe-core"}  # the accessibility checker of the browser tests
 
 
 @bp.get("/<package>/<path:filename>")

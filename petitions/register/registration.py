@@ -8,12 +8,14 @@ reading a sealed identity needs a reason and is audited on the instance's chain.
 """
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import select
 
 from engine.accounts.access import unit_condition
@@ -29,6 +31,7 @@ from engine.working_days import VN_TZ
 from petitions.identity import protection, rights
 from petitions.identity.guard import INTAKE_PROCESS
 from petitions.identity.matching import Identity, IdentityMatcher
+from petitions.persistence.citizens_models import TrackingPin
 from petitions.persistence.models import (Petition, PetitionCounter, PetitionDocument, PetitionLink,
                                           PetitionSender)
 from petitions.register import addresses
@@ -45,6 +48,11 @@ TYPES = ("complaint", "denunciation", "recommendation", "feedback", "mixed")
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
 _PHONE = re.compile(r"^(\+84|0)\d{8,10}$")
+PIN_DIGITS = 8
+# The tests make hundreds of PINs; they alone set this (as for passwords, engine/accounts/users.py).
+# Verification reads the parameters stored in each hash.
+_PIN_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST) \
+    if os.environ.get("PETITIONS_INSECURE_FAST_HASHING") == "1" else PasswordHasher()
 
 
 # No register kept by this system is older; an earlier date is a typing error (0001-01-01 once
@@ -162,54 +170,96 @@ def _register_form(reg: Registration, representatives: Sequence[Sender]) -> dict
     }
 
 
-def register(ctx: "EngineContext", actor: Actor, reg: Registration,
-             documents: Sequence[StoredDocument] = ()) -> dict:
-    """Register a letter and start its intake; returns ``{petition_id, number, tracking_code, instance_id}``."""
-    if not ({"reception_officer", "administrator"} & actor.roles):
-        raise Forbidden("Chỉ cán bộ tiếp công dân mới vào sổ đơn được")
-    unit = _registering_unit(reg, actor)
-    validate(reg, ctx.clock.now().astimezone(VN_TZ).date())
+def new_pin() -> str:
+    """A secret PIN of 8 digits: typed on a phone keypad, told over the counter."""
+    return f"{secrets.randbelow(10 ** PIN_DIGITS):0{PIN_DIGITS}d}"
+
+
+def hash_pin(pin: str) -> str:
+    return _PIN_HASHER.hash(pin)
+
+
+def issue_pin(session, petition_id: int, issued_by: str, now) -> str:
+    """A new PIN for a letter (its hash replaces any earlier one); the PIN itself is returned
+    once and stored nowhere."""
+    pin = new_pin()
+    row = session.get(TrackingPin, petition_id)
+    if row is None:
+        session.add(TrackingPin(petition_id=petition_id, pin_hash=hash_pin(pin), issued_at=now,
+                                issued_by=issued_by))
+    else:
+        row.pin_hash, row.issued_at, row.issued_by = hash_pin(pin), now, issued_by
+    return pin
+
+
+def store_letter(ctx: "EngineContext", uow, reg: Registration, *, unit: str, created_by: str,
+                 documents: Sequence[StoredDocument] = ()) -> tuple[Petition, Any, str]:
+    """Number and store a letter, its senders and documents, and start its intake (its first
+    step, ``Task_register``, left ready); ``(petition, instance, shown summary)``."""
     # Every sender's identity is protected from registration on, whatever the type: a letter is
     # often known to be a denunciation only at classification (issue 12 §1).
     matcher = IdentityMatcher([Identity(s.name, s.id_number, s.phone, s.address_detail)
                                for s in reg.senders])
     summary = reg.summary.strip()
+    session = uow.session
+    now = ctx.clock.now()
+    number = _next_number(uow, reg.received_on.year)
+    shown_summary = matcher.redact(summary)
+    petition = Petition(
+        number=number, tracking_code=_tracking_code(), received_on=reg.received_on,
+        channel=reg.channel, forwarder_kind=reg.forwarder_kind,
+        forwarded_by=matcher.redact(reg.forwarded_by), petition_type=reg.petition_type,
+        field=reg.field, summary=shown_summary, location=matcher.redact(reg.location),
+        priority_markers=list(reg.priority_markers),
+        signers=reg.signers, remote_area=reg.remote_area,
+        identity_sealed=reg.petition_type == "denunciation", unit_code=unit,
+        search_text=fold(shown_summary), created_by=created_by, created_at=now)
+    session.add(petition)
+    session.flush()
+    session.add_all([PetitionSender(petition_id=petition.id, position=i, **vars(sender))
+                     for i, sender in enumerate(reg.senders)])
+    protection.protect(session, petition.id, "summary", summary, matcher, now, ref="summary")
+    shown_names = []
+    for doc in documents:
+        row = PetitionDocument(petition_id=petition.id, uploaded_by=created_by,
+                               uploaded_at=now, **vars(doc))
+        session.add(row)
+        session.flush()
+        row.file_name, _ = protection.protect(session, petition.id, "document", doc.file_name,
+                                              matcher, now, ref=f"doc:{row.id}")
+        shown_names.append(row.file_name)
+    instance = instances.start_in(ctx, uow, INTAKE_KEY, actor=created_by, business_key=number,
+                                  unit=unit,
+                                  data={"petition_id": petition.id, "petition_number": number})
+    petition.instance_id = instance.id
+    session.flush()
+    petition.registered_documents = shown_names  # read by record_registered, not a column
+    return petition, instance, shown_summary
+
+
+def record_registered(session, petition: Petition, instance, reg: Registration,
+                      created_by: str, now) -> None:
+    """The register line of the instance's audit chain (after the first step's own lines)."""
+    audit.append_instance_events(session, instance, [PendingEvent(
+        "petition_registered", created_by, {
+            "petition_id": petition.id, "number": petition.number, "type": reg.petition_type,
+            "senders": len(reg.senders), "documents": petition.registered_documents,
+            "linked": reg.link_ids, "dismissed": reg.dismissed_ids})], now)
+
+
+def register(ctx: "EngineContext", actor: Actor, reg: Registration,
+             documents: Sequence[StoredDocument] = ()) -> dict:
+    """Register a letter and start its intake; returns ``{petition_id, number, tracking_code,
+    pin, instance_id}`` (the PIN is shown on the receipt once and stored only as a hash)."""
+    if not ({"reception_officer", "administrator"} & actor.roles):
+        raise Forbidden("Chỉ cán bộ tiếp công dân mới vào sổ đơn được")
+    unit = _registering_unit(reg, actor)
+    validate(reg, ctx.clock.now().astimezone(VN_TZ).date())
     with ctx.uow() as uow:
         session = uow.session
-        now = ctx.clock.now()
-        number = _next_number(uow, reg.received_on.year)
-        shown_summary = matcher.redact(summary)
-        petition = Petition(
-            number=number, tracking_code=_tracking_code(), received_on=reg.received_on,
-            channel=reg.channel, forwarder_kind=reg.forwarder_kind,
-            forwarded_by=matcher.redact(reg.forwarded_by), petition_type=reg.petition_type,
-            field=reg.field, summary=shown_summary, location=matcher.redact(reg.location),
-            priority_markers=list(reg.priority_markers),
-            signers=reg.signers, remote_area=reg.remote_area,
-            identity_sealed=reg.petition_type == "denunciation", unit_code=unit,
-            search_text=fold(shown_summary), created_by=actor.username, created_at=now)
-        session.add(petition)
-        session.flush()
-        session.add_all([PetitionSender(petition_id=petition.id, position=i, **vars(sender))
-                         for i, sender in enumerate(reg.senders)])
-        protection.protect(session, petition.id, "summary", summary, matcher, now,
-                                   ref="summary")
-        shown_names = []
-        for doc in documents:
-            row = PetitionDocument(petition_id=petition.id, uploaded_by=actor.username,
-                                   uploaded_at=now, **vars(doc))
-            session.add(row)
-            session.flush()
-            row.file_name, _ = protection.protect(session, petition.id, "document",
-                                                          doc.file_name, matcher, now,
-                                                          ref=f"doc:{row.id}")
-            shown_names.append(row.file_name)
-        _record_links(session, petition.id, reg, actor, now)
-        instance = instances.start_in(ctx, uow, INTAKE_KEY, actor=actor.username,
-                                      business_key=number, unit=unit,
-                                      data={"petition_id": petition.id, "petition_number": number})
-        petition.instance_id = instance.id
-        session.flush()
+        petition, instance, shown_summary = store_letter(
+            ctx, uow, reg, unit=unit, created_by=actor.username, documents=documents)
+        _record_links(session, petition.id, reg, actor, ctx.clock.now())
         task_id = session.scalar(select(HumanTask.id).where(
             HumanTask.instance_id == instance.id, HumanTask.bpmn_id == REGISTER_TASK,
             HumanTask.status == "ready"))
@@ -219,14 +269,11 @@ def register(ctx: "EngineContext", actor: Actor, reg: Registration,
         form = {**_register_form(reg, representatives), "summary": shown_summary,
                 "forwarded_by": petition.forwarded_by or ""}
         complete_in(ctx, uow, task_id, actor, form)
-        audit.append_instance_events(session, instance, [PendingEvent(
-            "petition_registered", actor.username, {
-                "petition_id": petition.id, "number": number, "type": reg.petition_type,
-                "senders": len(reg.senders), "documents": shown_names,
-                "linked": reg.link_ids, "dismissed": reg.dismissed_ids})], now)
+        record_registered(session, petition, instance, reg, actor.username, ctx.clock.now())
+        pin = issue_pin(session, petition.id, actor.username, ctx.clock.now())
         uow.commit()
-        return {"petition_id": petition.id, "number": number,
-                "tracking_code": petition.tracking_code, "instance_id": instance.id}
+        return {"petition_id": petition.id, "number": petition.number,
+                "tracking_code": petition.tracking_code, "pin": pin, "instance_id": instance.id}
 
 
 def _registering_unit(reg: Registration, actor: Actor) -> str:

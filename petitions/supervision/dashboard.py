@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select
 from engine.accounts.access import unit_condition
 from engine.accounts.models import Unit, User
 from engine.persistence.models import HumanTask, ProcessInstance
+from petitions.citizens import satisfaction
 from petitions.labels import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
 from petitions.persistence.models import Petition
 from petitions.supervision.search import latest_intake_forms
@@ -66,6 +67,7 @@ def dashboard(ctx: "EngineContext", actor: "Actor") -> dict:
         "on_time_units": on_time["units"], "on_time_officers": on_time["officers"],
         "overdue": overdue,
         "escalations_open": sum(1 for e in escalations.values() if not e["resolved_at"]),
+        "satisfaction": satisfaction.counts_for(ctx, actor),  # issue 18: citizens' answers
     }
 
 

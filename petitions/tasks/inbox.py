@@ -225,6 +225,7 @@ def page_statement(view: str, actor: Actor, now: datetime, calendar: WorkingDayC
         Petition.id.label("petition_id"), Petition.number.label("petition_number"),
         Petition.petition_type, Petition.field.label("petition_field"),
         Petition.received_on, func.substr(Petition.summary, 1, SUMMARY_CHARS).label("summary"),
+        Petition.channel.label("petition_channel"),  # issue 18: online letters awaiting a check
         User.display_name.label("assignee_name"))
         .select_from(ids)
         .join(HumanTask, HumanTask.id == ids.c.id)

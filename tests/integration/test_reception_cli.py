@@ -47,3 +47,15 @@ def test_bad_input_is_one_line_and_exit_2(run, args):
     result = run("reception", "dates", *args, "--json")
     assert result.exit_code == 2
     assert "Traceback" not in result.output and result.output.strip()
+
+
+def test_figures_of_a_period(run):
+    ok = run("reception", "figures", "--unit", "xa-a", "--from", "2027-01-01", "--to",
+             "2027-01-31", "--json")
+    assert ok.exit_code == 0, ok.output
+    counted = json.loads(ok.output)
+    assert (counted["visits"], counted["people"], counted["groups"], counted["leaders"]) == \
+        (0, 0, 0, [])
+    bad = run("reception", "figures", "--unit", "xa-a", "--from", "2027-02-01", "--to",
+              "2027-01-01", "--json")
+    assert bad.exit_code == 2 and "sau --to" in bad.output

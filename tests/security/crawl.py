@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from sqlalchemy import select, update
 
 from engine.accounts import users
-from engine.accounts.models import Unit
+from engine.accounts.models import Unit, User
 from engine.persistence.models import HumanTask, ProcessDefinition, ProcessInstance
 from petitions.demo import DEMO_PASSWORD, DEMO_UNIT, DEMO_USERS
 from petitions.identity.matching import Identity
@@ -175,7 +175,28 @@ def seed(app, *, max_steps: int = 25) -> Seeded:
         user = WORKER.get(task.candidate_role, "quantri")
         _complete(client(user), ctx, task.id, spellings, presets)
         seeded.steps.append(f"{task.bpmn_id} by {user}")
+    _seed_reception(ctx)
     return seeded
+
+
+def _seed_reception(ctx) -> None:
+    """Citizen reception (issue 17): a session of the demo commune whose one visit is the
+    denouncer's (sealed, refused: its notice is a page too), and a dialogue conference."""
+    from engine.working_days import VN_TZ
+    from petitions.reception import book, conferences, sessions
+    officer = users.actor_for(ctx, "tiepdan")
+    day = ctx.clock.now().astimezone(VN_TZ).date()
+    sid = sessions.add_ad_hoc(ctx, officer, position="chairman", leader_name="Chủ tịch xã",
+                              held_on=day, place="Trụ sở", morning="07:30-11:30")["id"]
+    book.record(ctx, officer, book.Visit(
+        visited_on=day, session_id=sid, petition_type="denunciation", outcome="refused",
+        refusal_ground="other_by_law",
+        content=f"{DENOUNCER_SPELLINGS[0]} tố cáo cán bộ địa chính",
+        citizens=[book.Citizen(DENOUNCER.name, DENOUNCER.id_number,
+                               address_detail=DENOUNCER.address)]))
+    conferences.create(ctx, officer, title="Đối thoại với Nhân dân", chair="Bí thư",
+                       participant_groups=["Nhân dân bản"], held_on=day, place="Nhà văn hóa",
+                       minutes="Biên bản")
 
 
 def _ready_tasks(ctx) -> list[HumanTask]:
@@ -218,9 +239,20 @@ def _form_data(ctx, task_id: int, spellings: list[str], presets: dict) -> dict:
             data[name] = str(spec.get("min") or 1)
         elif ftype == "unit":
             data[name] = DEMO_UNIT
+        elif ftype == "attachment":  # a signed scan (issue 16): uploaded, never typed
+            data[name] = SIGNED_SCAN
         else:
             data[name] = f"Ghi chú về {canary}; liên hệ {spellings[-1]}"
     return data
+
+
+SIGNED_SCAN = object()  # stands for a fresh PDF upload in a posted form
+
+
+def _with_files(data: dict) -> dict:
+    """The posted form: each signed scan a new file object (a retry reads it again)."""
+    return {name: (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "ban-da-ky.pdf") if value is SIGNED_SCAN
+            else value for name, value in data.items()}
 
 
 def _choices(spec: dict) -> list[str]:
@@ -231,7 +263,7 @@ def _draft(client, ctx, task_id: int, spellings: list[str]) -> None:
     page = client.get(f"/tasks/{task_id}")
     data = _form_data(ctx, task_id, spellings, PRESETS)
     response = client.post(f"/tasks/{task_id}/draft", data={
-        **data, "csrf_token": csrf(page), "version": _version(page)})
+        **_with_files(data), "csrf_token": csrf(page), "version": _version(page)})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
@@ -252,7 +284,7 @@ def _complete(client, ctx, task_id: int, spellings: list[str], presets: dict) ->
     specs = {f["name"]: f for f in (task_page.task_form(ctx, task_id) or {}).get("fields", [])}
     for attempt in range(4):
         response = client.post(f"/tasks/{task_id}/complete", data={
-            **data, "csrf_token": csrf(page), "version": _version(page)})
+            **_with_files(data), "csrf_token": csrf(page), "version": _version(page)})
         if response.status_code == 302:
             return
         text = response.get_data(as_text=True)
@@ -299,7 +331,21 @@ class Ids:
                 "filename": ["app.css", "petitions.css"],
                 "index": [0, 1],
                 "code": ["en", "vi"],  # ends in Vietnamese, the default
+                # The administrators' unit and user pages (issue 15).
+                "unit_code": sorted(session.scalars(select(Unit.code))),
+                "username": sorted(session.scalars(select(User.username))),
+                # Citizen reception (issue 17); 1 (none such) where nothing was seeded.
+                **_reception_ids(session),
             })
+
+
+def _reception_ids(session) -> dict[str, list[int]]:
+    from petitions.reception.models import (DialogueConference, ReceptionConclusion,
+                                            ReceptionSchedule, ReceptionSession, ReceptionVisit)
+    return {name: list(session.scalars(select(model.id))) or [1] for name, model in (
+        ("schedule_id", ReceptionSchedule), ("session_id", ReceptionSession),
+        ("visit_id", ReceptionVisit),
+        ("conference_id", DialogueConference), ("conclusion_id", ReceptionConclusion))}
 
 
 @dataclass
@@ -356,6 +402,10 @@ def fill(rule, ids: Ids) -> list[dict] | None:
     if args == {"petition_id", "grant_id"}:  # a grant of the identity right (1 when none yet)
         return [{"petition_id": p, "grant_id": g} for p, g in ids.values.get("petition_grant")
                 or [(p, 1) for p in ids.values["petition_id"]]]
+    if args == {"code", "version"}:  # a form template's version (issue 16)
+        return [{"code": "ND31-M06", "version": 1}]
+    if args == {"task_id", "code"}:  # "Tạo văn bản" of a step (issue 16)
+        return [{"task_id": t, "code": "ND31-M05"} for t in ids.values["task_id"]]
     if args == {"instance_id", "index"}:
         return [{"instance_id": i, "index": n} for i in ids.values["instance_id"]
                 for n in ids.values["index"]]

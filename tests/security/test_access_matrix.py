@@ -5,6 +5,8 @@ LOGGED_IN (any user; anonymous is sent to the login page), ROLE (some roles; 403
 whatever the unit) and CASE (one unit's case: the listed roles of the owning unit get the answer,
 the unit's other roles 403, and EVERY role of another unit 404, never 403: another unit's case
 does not even exist for them). A rule missing from the matrix fails the test until it is placed.
+TOKEN (the REST API, issue 20): a machine token only; every browser, logged in or not, gets a 401
+problem (tests/api/ checks the roles and units of tokens).
 """
 from __future__ import annotations
 
@@ -51,13 +53,23 @@ def case(*roles: str, status: int = 200) -> Rule:
     return Rule("case", {r: status for r in roles}, other=404)
 
 
+def token_only() -> Rule:
+    """/api/v1 resources: a session cookie is never accepted (401 → LOGIN for everyone)."""
+    return Rule("token", {r: LOGIN for r in ROLES})
+
+
 SUPERVISION = ("supervisor", "administrator")
+RECEPTION_READERS = ("reception_officer", "head_of_unit", "supervisor", "handling_officer")
 MATRIX: dict[str, Rule] = {
     # package files and unauthenticated endpoints
     "static": public(200), "vendor.asset": public(200), "healthz": public(200),
     "auth.login": public(200, logged_in=302), "auth.set_language": public(302),
     "public.audit_checkpoint": public(200),
     "public.audit_checkpoint_json": public(200, 404),   # 404 until the first checkpoint
+    # the citizens' side (issue 18): no login; the unit's page of its published entries
+    "public.submit_form": public(200), "public.track_form": public(200),
+    "public.published": public(200), "public.schedule": public(200),
+    "public.manage_published": role("publication_officer", "head_of_unit"),
     # any logged-in user (the lists themselves are filtered by unit)
     "home": logged_in(302), "tasks.inbox": logged_in(), "petitions.index": logged_in(),
     "notifications.index": logged_in(),
@@ -70,6 +82,14 @@ MATRIX: dict[str, Rule] = {
     "reception.wards": role("reception_officer", status=404),  # no province chosen
     "supervision.dashboard": role(*SUPERVISION), "supervision.reports_page": role(*SUPERVISION),
     "supervision.report_xlsx": role(*SUPERVISION), "supervision.search_page": role(*SUPERVISION),
+    # the letter register (issue 16 §6): heads of unit and supervisors, over their own units
+    "registers.letters_page": role("head_of_unit", "supervisor"),
+    "registers.letters_xlsx": role("head_of_unit", "supervisor"),
+    # units, users and supervision scopes (issue 15): administrators of any unit, nobody else
+    "people.units_page": role(), "people.new_unit": role(), "people.unit": role(),
+    "people.users_page": role(), "people.new_user": role(), "people.user": role(),
+    # form templates (issue 16): administrators; templates are the same for every unit
+    "forms_admin.index": role(), "forms_admin.download": role(),
     # one case (the sealed denunciation, its open classification task, its first document)
     "petitions.show": case(*ROLES),
     # Sealed: the documents name the sender. The handling officer is xuly, the one assigned.
@@ -80,18 +100,51 @@ MATRIX: dict[str, Rule] = {
     "supervision.instance_history": case(*SUPERVISION),
     "supervision.diagram": case(*SUPERVISION),
     "supervision.export_case": case(*SUPERVISION),
+    # citizen reception (issue 17): lists by role; one session or conference as a case
+    **{f"citizen_reception.{name}": role(*RECEPTION_READERS) for name in (
+        "calendar", "book_page", "book_print", "book_xlsx_file", "conclusions_page",
+        "conferences_page")},
+    "citizen_reception.session": case(*RECEPTION_READERS, "administrator"),
+    "citizen_reception.conference": case(*RECEPTION_READERS, "administrator"),
+    "citizen_reception.visit_form": case("reception_officer", "head_of_unit", "administrator"),
+    "citizen_reception.refusal_notice": case(*RECEPTION_READERS, "administrator"),
+    # the REST API (issue 20): its document and viewer are public, its resources token-only
+    "api.docs": public(200), "api.asset": public(200), "api-docs.openapi_json": public(200),
+    **{f"api_{name}": token_only() for name in (
+        "petitions.list_petitions", "petitions.search_petitions", "petitions.get_petition",
+        "petitions.download_document", "tasks.list_tasks", "tasks.get_task", "tasks.get_draft",
+        "instances.get_instance", "processes.list_processes", "processes.versions",
+        "reports.report")},
 }
 # POST-only rules: anonymous → login; the case-scoped ones → 404 for every role of another unit.
 POST_RULES = {
     "auth.logout": "session", "auth.login": "public",
+    "public.submit": "public", "public.track": "public", "public.answer": "public",
+    "public.schedule_register": "public", "public.withdraw_published": "role",
+    "public.desk_pin": "case",
     "admin.upload": "role", "admin.validate": "role", "admin.migrate": "role",
     "admin.deploy_edited": "role", "jobs.requeue": "role", "supervision.identity_search": "role",
-    "reception.new": "role",
+    "people.new_unit": "role", "people.unit": "role", "people.add_delegation": "role",
+    "people.revoke_delegation": "role", "people.new_user": "role", "people.user": "role",
+    "people.set_active": "role", "people.reset_password": "role", "people.add_scope": "role",
+    "people.remove_scope": "role",
+    "reception.new": "role", "registers.letters_xlsx_revealed": "role",
     "petitions.identity": "case", "supervision.unseal": "case", "tasks.claim": "case",
     "tasks.unclaim": "case", "tasks.complete": "case", "tasks.draft": "case",
     "tasks.assign": "case", "notifications.mark_read": "case",
     "petitions.grant_identity": "case", "petitions.revoke_identity_grant": "case",
     "petitions.withdrawal": "case",
+    "tasks.generate": "case", "forms_admin.upload": "role",  # issue 16: documents
+    "citizen_reception.new_schedule": "role", "citizen_reception.new_session": "role",
+    "citizen_reception.lookup": "role", "citizen_reception.conferences_page": "role",
+    "citizen_reception.plan_schedule": "case", "citizen_reception.session_held": "case",
+    "citizen_reception.session_cancel": "case", "citizen_reception.session_move": "case",
+    "citizen_reception.session_conclusion": "case", "citizen_reception.visit_form": "case",
+    "citizen_reception.front_monitoring": "case", "citizen_reception.conference_conclusion": "case",
+    # the REST API (issue 20): a browser session gets 401 like an anonymous visitor
+    **{f"api_{name}": "token" for name in (
+        "petitions.register", "tasks.claim", "tasks.unclaim", "tasks.complete",
+        "tasks.save_draft", "processes.deploy")},
 }
 
 
@@ -112,6 +165,8 @@ def _url(app, endpoint: str, seeded) -> str:  # noqa: F811
                       notification_id=ids.values["notification_id"] or [1])
     if endpoint == "vendor.asset":
         return _vendor_link(app)
+    if endpoint == "api.asset":  # the API viewer's files (webapp/api/__init__.py ASSETS)
+        return "/api/v1/docs/assets/swagger-ui.css"
     combos = crawl.fill(rule, ids)
     assert combos, f"{endpoint}: no value for its arguments"
     with app.test_request_context():
@@ -194,6 +249,11 @@ def test_post_routes_refuse_anonymous_and_other_units(app, seeded):  # noqa: F81
                 got = _answer(client, "POST", url, {**body, "csrf_token": tokens[r]})
                 if got != 404:
                     wrong.append(f"{endpoint} {url} other {r}: {got}, expected 404")
+        if kind == "token":  # a session cookie, even with its CSRF token, is not a token
+            for r, client in other.items():
+                got = _answer(client, "POST", url, {**body, "csrf_token": tokens[r]})
+                if got != LOGIN:
+                    wrong.append(f"{endpoint} {url} session {r}: {got}, expected {LOGIN}")
     assert not wrong, "\n".join(wrong)
 
 
