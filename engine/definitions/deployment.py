@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from engine.audit import chain as audit
 from engine.audit.chain import PendingEvent
+from engine.definitions import start_data
 from engine.definitions.validation import validate_bundle
 from engine.errors import DeploymentError, NotFound
 from engine.persistence.models import ProcessDefinition
@@ -70,6 +71,11 @@ def deploy(ctx: "EngineContext", files: Mapping[str, bytes], *, actor: str,
     if not files:
         raise DeploymentError("Không có tệp nào để triển khai")
     bundle = validate_bundle(files, ctx.roles)
+    for process_id in bundle.process_ids:  # the start data a process declares (start_data.py)
+        spec = bundle.specs[process_id][0]
+        if bad := start_data.invalid_names(spec):
+            raise DeploymentError(f"startData khai báo tên biến không hợp lệ: {', '.join(bad)}",
+                                  file_name=spec.file)
     results = []
     with ctx.uow() as uow:
         now = ctx.clock.now()
