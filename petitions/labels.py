@@ -27,7 +27,9 @@ EVENT_LABELS = {
     "task_overdue": "Quá hạn, đã báo thủ trưởng", "instance_suspended": "Tạm đình chỉ",
     "instance_resumed": "Tiếp tục giải quyết", "instance_terminated": "Chấm dứt",
     "instance_retried": "Chạy lại bước bị lỗi", "instance_error": "Lỗi quy trình",
-    "petition_registered": "Vào sổ đơn", "identity_unsealed": "Xem danh tính người tố cáo",
+    "petition_registered": "Vào sổ đơn",
+    "tracking_pin_issued": "Cấp mã PIN tra cứu cho công dân",
+    "publication_withdrawn": "Gỡ kết quả đã công khai", "identity_unsealed": "Xem danh tính người tố cáo",
     "identity_granted": "Cho phép xem danh tính",
     "identity_grant_revoked": "Thu hồi quyền xem danh tính",
     "sealed_document_opened": "Mở tài liệu của đơn tố cáo",
@@ -64,6 +66,7 @@ TASK_STATES = {"READY": "sẵn sàng", "COMPLETED": "hoàn thành", "CANCELLED":
                "FUTURE": "chưa tới", "LIKELY": "chưa tới", "MAYBE": "chưa tới"}
 REMINDER_KINDS = {"before": "trước hạn", "due_day": "đến hạn hôm nay", "overdue": "quá hạn"}
 SYSTEM_ACTORS = {"system:timer": "Hệ thống (mốc thời gian)",
+                 "system:online": "Công dân gửi đơn trực tuyến",
                  "system:deadlines": "Hệ thống (theo dõi thời hạn)"}
 # Labels of fields no form declares (register columns, decision outputs, common deadlines).
 EXTRA_LABELS = {

@@ -19,6 +19,7 @@ from engine.errors import InvalidState
 from engine.persistence.database import Base
 from petitions.persistence import vault
 from petitions.persistence.models import PetitionSender
+from petitions.persistence.reception_models import ReceptionCitizen
 from petitions.persistence.vault import EncryptedText, IdentityKeyError, Keyring
 
 if TYPE_CHECKING:
@@ -28,7 +29,9 @@ BATCH_SIZE = 500
 Progress = Callable[[str], None]
 # The rows carrying blind indexes: hash column → (kind, clear column). New indexed tables join here.
 BLIND_INDEXED = {PetitionSender: {"id_number_hash": ("id_number", "id_number"),
-                                  "phone_hash": ("phone", "phone")}}
+                                  "phone_hash": ("phone", "phone")},
+                 # citizens recorded in the reception book: earlier visits found by ID number
+                 ReceptionCitizen: {"id_number_hash": ("id_number", "id_number")}}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ whole register.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
@@ -15,9 +15,11 @@ from sqlalchemy import case, func, select
 from engine.accounts.access import unit_condition
 from engine.accounts.models import Unit, User
 from engine.persistence.models import HumanTask, ProcessInstance
+from engine.working_days import VN_TZ
 from petitions.citizens import satisfaction
 from petitions.labels import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
 from petitions.persistence.models import Petition
+from petitions.reception import figures as reception_figures
 from petitions.supervision.search import latest_intake_forms
 
 if TYPE_CHECKING:
@@ -49,6 +51,11 @@ def dashboard(ctx: "EngineContext", actor: "Actor") -> dict:
         tasks_mine = unit_condition(HumanTask.candidate_unit, actor)
         on_time = _on_time(session, units, tasks_mine)
         overdue = _overdue_steps(session, now, tasks_mine)
+        # Leaders below the law's minimum reception frequency in the last whole month (issue 17):
+        # a month in progress cannot fall short yet.
+        month_end = now.astimezone(VN_TZ).date().replace(day=1) - timedelta(days=1)
+        shortfalls = reception_figures.shortfalls(session, actor.units, month_end.replace(day=1),
+                                                  month_end)
         listed = list_escalations(ctx, open_only=False, limit=1000)
         visible = set(session.scalars(select(HumanTask.id).where(
             HumanTask.id.in_([e["task_id"] for e in listed]), tasks_mine))) if listed else set()
@@ -68,6 +75,8 @@ def dashboard(ctx: "EngineContext", actor: "Actor") -> dict:
         "overdue": overdue,
         "escalations_open": sum(1 for e in escalations.values() if not e["resolved_at"]),
         "satisfaction": satisfaction.counts_for(ctx, actor),  # issue 18: citizens' answers
+        "reception_shortfalls": shortfalls,
+        "reception_month": f"{month_end.month:02d}/{month_end.year}",
     }
 
 

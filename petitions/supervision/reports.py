@@ -25,6 +25,7 @@ from sqlalchemy import select
 from engine.accounts.models import Unit
 from engine.errors import NotFound
 from petitions.labels import TYPE_LABELS, Labels, vn_time
+from petitions.reception import figures as reception_figures
 from petitions.supervision.report_letters import (CRIME_STEPS, OUTCOMES, RESOLUTION_STEPS,
                                                   ROUTE_STEPS, SANCTION_STEPS, TERMINATION_STEPS,
                                                   Letter, Period, _scope, _to_process)
@@ -76,13 +77,27 @@ def build(ctx: "EngineContext", p: Period, unit_code: str | None = None, *,
         labels = Labels(latest_intake_forms(uow.session))
         unit_name = uow.session.scalar(select(Unit.name).where(Unit.code == unit_code)) \
             if unit_code else None
+        codes = [unit_code] if unit_code else sorted(units) if units is not None else \
+            list(uow.session.scalars(select(Unit.code)))
+        visits = reception_figures.figures(uow.session, codes, p.start, p.end,
+                                           now=ctx.clock.now())
     letters = _to_process(everything, p)
     sections = [_reception(letters, labels), _classification(letters),
-                _processing(letters, p), _resolution(everything, p)]
+                _processing(letters, p), _resolution(everything, p), _citizen_reception(visits)]
     return {"period": p, "unit_code": unit_code,
             "unit_label": unit_name or unit_code or "Tất cả đơn vị",
             "generated_at": vn_time(ctx.clock.now()), "sections": sections,
             "notes": NOTES}
+
+
+def _citizen_reception(counted: dict) -> Section:
+    """The reception figures of domain-spec §10 (petitions/reception/figures.py): a visit or a
+    session belongs to the period of its date, so nothing is carried over."""
+    s = Section("V. Tiếp công dân")
+    for row in reception_figures.report_rows(counted):
+        s.rows.append(Row(row["key"], row["label"], row["how"], row["level"],
+                          total=row["value"], new=row["value"]))
+    return s
 
 
 def _reception(letters: list[Letter], labels: Labels) -> Section:

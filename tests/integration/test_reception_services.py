@@ -151,6 +151,22 @@ def test_one_session_end_to_end_with_figures(ctx, clock, time_machine, desk):
     assert (rows["reception_visits"], rows["reception_people"], rows["reception_groups"],
             rows["reception_sessions_periodic"], rows["reception_assignments_overdue"]) == \
         (3, 9, 1, 1, 1)
+    # The periodic report carries the same figures in its section V, and its XLSX too.
+    from petitions.supervision import report_xlsx, reports
+    from petitions.supervision.report_letters import period
+    report = reports.build(ctx, period("month", 2027, 1), "xa-a", units=HEAD.units)
+    section = report["sections"][-1]
+    assert section.title == "V. Tiếp công dân"
+    got = {row.key: row.total for row in section.rows}
+    assert (got["reception_visits"], got["reception_people"], got["reception_cases"],
+            got["reception_groups"]) == (3, 9, 3, 1)
+    assert reports.build(ctx, period("month", 2027, 1), "xa-b",
+                         units=OTHER.units)["sections"][-1].rows[0].total == 0
+    from io import BytesIO
+    from openpyxl import load_workbook
+    sheet = load_workbook(BytesIO(report_xlsx.to_xlsx(report))).active
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "V. Tiếp công dân" in texts and "Số lượt tiếp công dân" in texts
 
 
 def test_bad_visits_change_nothing(ctx, clock, time_machine, desk):
@@ -254,3 +270,19 @@ def test_online_session_notice_recording_and_deputy(ctx, clock, time_machine, de
     # A deputy's session is shown, not counted (Luật 136/2025; Quy định 11-QĐi/TW).
     assert (leader["in_person"], leader["by_deputy"], leader["met"]) == (0, 1, False)
     assert sessions.get(ctx, OFFICER, online)["held_by_label"] == "Cấp phó tiếp thay"
+
+
+def test_dashboard_flags_a_leader_short_of_the_minimum_last_month(ctx, clock, time_machine, desk):
+    from petitions.supervision.dashboard import dashboard
+    supervisor = actor("giamsat", "supervisor", unit="xa-a")
+    _at(clock, time_machine, "2027-01-05")
+    sessions.record_held(ctx, OFFICER, _session_on(ctx, date(2027, 1, 5)), held_by="in_person")
+    _at(clock, time_machine, "2027-02-10")
+    (row,) = dashboard(ctx, supervisor)["reception_shortfalls"]
+    assert (row["leader_name"], row["required"], row["in_person"]) == ("Nguyễn Tiến Thịnh", 2, 1)
+    assert dashboard(ctx, supervisor)["reception_month"] == "01/2027"
+    assert dashboard(ctx, actor("khac_gs", "supervisor", unit="xa-b"))["reception_shortfalls"] == []
+    _at(clock, time_machine, "2027-01-28")
+    sessions.record_held(ctx, OFFICER, _session_on(ctx, date(2027, 1, 28)), held_by="in_person")
+    _at(clock, time_machine, "2027-02-10")
+    assert dashboard(ctx, supervisor)["reception_shortfalls"] == []

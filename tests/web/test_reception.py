@@ -90,6 +90,10 @@ def test_officer_registers_a_complaint_with_two_senders_and_a_pdf(app, client, l
     assert "Nguyễn Văn An" in receipt and "Trần Thị Bình" in receipt
     assert "Đơn khiếu nại.pdf" in receipt and "Nguyễn Thị Tiếp" in receipt
     assert "Khiếu nại" in receipt and 'data-print' in receipt
+    # The registration's PIN (issue 18) is on the first receipt only: never stored in clear.
+    assert re.search(r'id="receipt-pin">\d{8}<', receipt)
+    again = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="receipt-pin"' not in again
 
     tasks = human_tasks.list_tasks(engine_ctx, instance_id=petition.instance_id)
     assert [t["bpmn_id"] for t in tasks] == ["Task_classify"]

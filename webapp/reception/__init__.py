@@ -32,6 +32,7 @@ from petitions.register import addresses, registration as desk
 from petitions.register.documents import ALLOWED_EXTENSIONS, MAX_FILE_BYTES, MAX_FILES, store_for
 from petitions.register.duplicates import find_similar
 from webapp.engine_access import current_actor, engine_ctx, roles_required
+from webapp.public import RECEIPT_PIN
 from webapp.reception import forms
 from webapp.reception.staging import UploadStaging
 
@@ -223,6 +224,8 @@ def _register(ctx, options, registration, values, uploads, token):
         raise
     staging.discard(token)
     _forget(token)
+    # The citizen's PIN, shown once on the receipt (webapp/public take_receipt_pin), never stored.
+    session[RECEIPT_PIN.format(result["petition_id"])] = result["pin"]
     flash(_("Đã vào sổ đơn số %(number)s. Mã tra cứu của công dân: %(code)s",
             number=result["number"], code=result["tracking_code"]), "success")
     return redirect(url_for("reception.receipt", petition_id=result["petition_id"]))
