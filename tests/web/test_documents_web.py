@@ -173,3 +173,23 @@ def _version(text: str) -> str:
     import re
     found = re.search(r'name="version" value="([^"]*)"', text)
     return found.group(1) if found else ""
+
+
+def test_generate_as_pdf_where_libreoffice_is_installed(client, login, notice_task):
+    """Item 7: the same document as PDF (the DOCX stays primary); the same outgoing number."""
+    from petitions.documents import pdf
+    if not pdf.available():
+        pytest.skip("!!! LibreOffice (soffice) is not installed: the PDF download is not tested")
+    login("xuly")
+    task_id = notice_task["task_id"]
+    page = client.get(f"/tasks/{task_id}")
+    assert 'name="as_pdf"' in page.get_data(as_text=True)
+    as_pdf = client.post(f"/tasks/{task_id}/documents/ND31-M05",
+                         data={**FORM, "csrf_token": csrf(page), "as_pdf": "1"})
+    assert as_pdf.status_code == 200 and as_pdf.mimetype == "application/pdf"
+    assert as_pdf.data.startswith(b"%PDF") and ".pdf" in as_pdf.headers["Content-Disposition"]
+    again = client.post(f"/tasks/{task_id}/documents/ND31-M05",
+                        data={**FORM, "csrf_token": csrf(page)})
+    cells = "\n".join(c.text for t in Document(io.BytesIO(again.data)).tables
+                      for r in t.rows for c in r.cells)
+    assert "Số: 01/TB-UBND" in cells   # generating twice keeps the step's number
