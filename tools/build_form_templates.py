@@ -148,6 +148,15 @@ TEXTS: dict[str, tuple[str, str, list[str], list[str]]] = {
         "Điều 1. Tiếp tục giải quyết " + CASE + " kể từ ngày {{ data.resumed_on }}. "
         "{{ data.resume_note }}",
     ], ["Người khiếu nại", "Lưu: VT, hồ sơ"]),
+    "VB-TU-CHOI-TIEP": ("THÔNG BÁO", "Về việc từ chối tiếp công dân", [
+        "Kính gửi: ông (bà) " + SENDER + ".",
+        "Ngày {{ data.visited_on }}, tại {{ data.place }}, ông (bà) đến trình bày nội dung: "
+        "{{ data.content }}.",
+        "Căn cứ Điều 9 Luật Tiếp công dân, {{ agency.full_name }} từ chối tiếp ông (bà) vì lý do: "
+        "{{ data.ground }}.",
+        "Ông (bà) có thể liên hệ lại khi không còn thuộc trường hợp nêu trên, hoặc gửi đơn đến "
+        "cơ quan có thẩm quyền theo quy định của pháp luật.",
+    ], ["Như trên", "Lưu: VT, sổ tiếp công dân"]),
     "VB-THONG-BAO-THU-LY": ("THÔNG BÁO", "Về việc thụ lý giải quyết khiếu nại", [
         "Kính gửi: ông (bà) " + SENDER + ".",
         "Ngày {{ petition.received_on }}, {{ agency.full_name }} nhận được đơn khiếu nại của "

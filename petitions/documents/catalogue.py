@@ -74,6 +74,8 @@ FORMS: tuple[Form, ...] = (
          f"{LKN}, Điều 31; {ND124}", "QĐ"),
     Form("VB-GIAY-BIEN-NHAN", "Giấy biên nhận đơn, tài liệu, chứng cứ",
          f"{LTD}, Điều 26; {TT05}, Điều 7", "BN"),
+    # Issued from a reception visit, not a letter (petitions/reception/refusal.py).
+    Form("VB-TU-CHOI-TIEP", "Thông báo từ chối tiếp công dân", f"{LTD}, Điều 9", "TB"),
 )
 BY_CODE = {form.code: form for form in FORMS}
 

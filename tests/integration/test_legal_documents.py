@@ -128,7 +128,7 @@ def test_catalogue_lists_every_form_with_its_steps():
                 "ND31-M07", "ND31-M08", "ND31-M10", "ND31-M11", "ND31-M12", "ND124-M01",
                 "ND124-M02", "ND124-M14", "ND124-M14A", "ND124-M14B", "VB-THONG-BAO-THU-LY",
                 "VB-THONG-BAO-KHONG-THU-LY", "VB-QD-DINH-CHI", "VB-QD-GIAI-QUYET-LAN-DAU",
-                "VB-GIAY-BIEN-NHAN"}
+                "VB-GIAY-BIEN-NHAN", "VB-TU-CHOI-TIEP"}
     assert set(listing) == expected
     assert listing["ND31-M05"]["steps"] == ["Task_den_notify_accept"]
     assert listing["VB-THONG-BAO-THU-LY"]["steps"] == ["Task_kn_accept"]

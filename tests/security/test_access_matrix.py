@@ -108,6 +108,7 @@ MATRIX: dict[str, Rule] = {
     "citizen_reception.conference": case(*RECEPTION_READERS, "administrator"),
     "citizen_reception.visit_form": case("reception_officer", "head_of_unit", "administrator"),
     "citizen_reception.refusal_notice": case(*RECEPTION_READERS, "administrator"),
+    "citizen_reception.refusal_notice_docx": case(*RECEPTION_READERS, "administrator"),
     # the REST API (issue 20): its document and viewer are public, its resources token-only
     "api.docs": public(200), "api.asset": public(200), "api-docs.openapi_json": public(200),
     **{f"api_{name}": token_only() for name in (

@@ -174,4 +174,19 @@ def test_refusal_notice_cites_the_ground(client, engine_ctx, desk):
     assert notice.status_code == 200 and "Phan Văn Khải" in text
     assert "cố tình khiếu nại, tố cáo kéo dài (Điều 9 khoản 3)" in text
     assert client.get(f"/tiep-cong-dan/luot-tiep/{guided['id']}/thong-bao-tu-choi").status_code == 404
+    # The same notice from the legal documents' template (VB-TU-CHOI-TIEP), NĐ 30/2020 layout.
+    word = client.get(f"/tiep-cong-dan/luot-tiep/{refused['id']}/thong-bao-tu-choi.docx")
+    assert word.status_code == 200 and word.headers["Content-Disposition"].startswith("attachment")
+    from io import BytesIO
+    from docx import Document
+    doc = Document(BytesIO(word.data))
+    texts = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables
+                                                           for r in t.rows for c in r.cells])
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in texts and "Độc lập - Tự do - Hạnh phúc" in texts
+    assert "Phan Văn Khải" in texts and "Về việc từ chối tiếp công dân" in texts
+    assert "cố tình khiếu nại, tố cáo kéo dài (Điều 9 khoản 3)" in texts
+    assert "Số: …/TB-" in texts and "ngày 01 tháng 12 năm 2026" in texts
+    assert "{{" not in texts and "ubnd-xa-demo" not in texts.lower()
+    assert client.get(f"/tiep-cong-dan/luot-tiep/{guided['id']}/thong-bao-tu-choi.docx"
+                      ).status_code == 404
     assert "Thông báo từ chối tiếp" in client.get("/tiep-cong-dan/so").get_data(as_text=True)

@@ -6,7 +6,7 @@ from datetime import date
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import EngineError, InvalidInput
+from engine.errors import EngineError, InvalidInput, NotFound
 from engine.working_days import VN_TZ
 from petitions.reception import book_queries, book_xlsx, conclusions, conferences
 from petitions.reception.book import OUTCOMES
@@ -91,6 +91,27 @@ def refusal_notice(visit_id: int):
         agency = agency_for(uow.session, visit["unit_code"], ctx.clock.now())
     return render_template("citizen_reception/refusal_notice.html", v=visit, agency=agency,
                            ground=REFUSAL_GROUNDS[visit["refusal_ground"]], today=_today())
+
+
+@bp.get("/luot-tiep/<int:visit_id>/thong-bao-tu-choi.docx")
+def refusal_notice_docx(visit_id: int):
+    """The same notice as a Word document from the forms' template VB-TU-CHOI-TIEP (issue 16)."""
+    if (denied := require_row(ReceptionVisit, visit_id, *READERS)) is not None:
+        return denied
+    import io
+
+    from flask import send_file
+
+    from petitions.reception.refusal import refusal_notice as make_notice
+    try:
+        content, name = make_notice(engine_ctx(), current_actor(), visit_id)
+    except NotFound:
+        abort(404)
+    response = send_file(io.BytesIO(content), as_attachment=True, download_name=name,
+                         mimetype="application/vnd.openxmlformats-officedocument."
+                                  "wordprocessingml.document", conditional=False, etag=False)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/ket-luan")
