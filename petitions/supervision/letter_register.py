@@ -36,7 +36,8 @@ from petitions.documents import sheet_layout
 from petitions.identity import protection, rights
 from petitions.identity.redaction import Redactor
 from petitions.labels import TYPE_LABELS, VALUE_LABELS, Labels
-from petitions.persistence.models import Petition, PetitionSender, ProtectedText
+from petitions.persistence.models import (OutgoingDocument, Petition, PetitionSender,
+                                         ProtectedText)
 from petitions.register import addresses
 from petitions.supervision.report_letters import (OUTCOMES, ROUTE_STEPS, Letter, Period, _chunks,
                                                   _scope)
@@ -106,6 +107,7 @@ def build(ctx: "EngineContext", period: Period, actor: "Actor", *, unit_code: st
         petitions, statuses = _petitions(session, [l.petition_id for l in letters])
         senders = _senders(session, list(petitions))
         originals = _summaries(session, list(petitions))
+        issued = _issued(session, list(petitions), period.end)
         labels = Labels(latest_intake_forms(session))
         rows, revealed = [], []
         for index, letter in enumerate(letters, start=1):
@@ -120,7 +122,7 @@ def build(ctx: "EngineContext", period: Period, actor: "Actor", *, unit_code: st
                 originals.get(petition.id, petition.summary)
             rows.append(_row(index, letter, petition, statuses.get(petition.id), summary,
                              senders.get(petition.id, []), labels, period.end_at,
-                             sealed=sealed, show=show))
+                             sealed=sealed, show=show, documents=issued.get(petition.id, [])))
         if revealed:
             _audit_reveals(uow, revealed, actor, reason or "", now)
         agency = agency_for(session, unit_code or actor.unit, now)
@@ -162,9 +164,23 @@ def _summaries(session, ids: list[int]) -> dict[int, str]:
     return found
 
 
+def _issued(session, ids: list[int], until) -> dict[int, list[str]]:
+    """The numbers the outgoing register gave each letter's documents by the period's end
+    ("Số, ký hiệu văn bản": the transfer slip, the notices, the decision)."""
+    found: dict[int, list[str]] = {}
+    for chunk in _chunks(ids):
+        for petition_id, number in session.execute(
+                select(OutgoingDocument.petition_id, OutgoingDocument.number)
+                .where(OutgoingDocument.petition_id.in_(chunk), OutgoingDocument.issued_on <= until)
+                .order_by(OutgoingDocument.petition_id, OutgoingDocument.year,
+                          OutgoingDocument.seq)):
+            found.setdefault(petition_id, []).append(number)
+    return found
+
+
 def _row(index: int, letter: Letter, petition: Petition, status: str | None, summary: str,
          senders: list[PetitionSender], labels: Labels, before: datetime, *, sealed: bool,
-         show: bool) -> RegisterRow:
+         show: bool, documents: list[str] = ()) -> RegisterRow:
     hidden = sealed and not show
     secrets = [v for s in senders for v in (s.name, s.id_number, s.phone, s.address_detail) if v]
     redactor = Redactor(secrets if hidden else [])
@@ -192,7 +208,7 @@ def _row(index: int, letter: Letter, petition: Petition, status: str | None, sum
         competence=competence,
         route=ROUTE_LABELS.get(route, route) if route else "Chưa xử lý",
         routed_on=routed[-1].completed_at.astimezone(VN_TZ).strftime("%d/%m/%Y") if routed else "",
-        documents="", result=_result(letter, status),
+        documents="; ".join(documents), result=_result(letter, status),
         note=SEALED_NOTE if hidden else REVEALED_NOTE if sealed else "")
 
 

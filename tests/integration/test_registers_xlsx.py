@@ -67,6 +67,16 @@ def _texts(sheet) -> str:
 
 
 def test_the_letter_register_is_an_official_a4_landscape_sheet(ctx, letters):
+    from datetime import date, datetime, timezone
+    from petitions.persistence.models import OutgoingDocument
+    with ctx.uow() as uow:   # numbers the outgoing register gave (by the period's end only)
+        for seq, day in ((3, date(2026, 10, 5)), (9, date(2026, 11, 2))):
+            uow.session.add(OutgoingDocument(
+                unit_code="u1", year=2026, seq=seq, number=f"{seq:02d}/TB-UBND",
+                form_code="VB-THONG-BAO-THU-LY", template_version=1,
+                petition_id=letters["complaint"]["petition_id"], task_id=seq, issued_on=day,
+                issued_by="xuly", issued_at=datetime(2026, 10, 5, tzinfo=timezone.utc)))
+        uow.commit()
     register = letter_register.build(ctx, OCTOBER, HEAD)
     sheet = _sheet(letter_register.to_xlsx(register))
     # Agency block on the left (columns A–F), Quốc hiệu and Tiêu ngữ on the right (G–Q).
@@ -86,8 +96,9 @@ def test_the_letter_register_is_an_official_a4_landscape_sheet(ctx, letters):
     complaint, denunciation = rows
     assert complaint[:7] == (1, "02/10/2026", letters["complaint"]["number"], "Nguyễn Văn An",
                              "—", "001203004567", 1)
-    assert (complaint[9], complaint[11], complaint[12], complaint[13], complaint[15]) == \
-        ("Khiếu nại", "Thuộc thẩm quyền", "Thụ lý", "05/10/2026", "Đang xử lý")
+    assert (complaint[9], complaint[11], complaint[12], complaint[13], complaint[14],
+            complaint[15]) == ("Khiếu nại", "Thuộc thẩm quyền", "Thụ lý", "05/10/2026",
+                               "03/TB-UBND", "Đang xử lý")
     assert denunciation[:6] == (2, "06/10/2026", letters["denunciation"]["number"],
                                 letter_register.SEALED_NAME, "—", "—")
     assert denunciation[9] == "Tố cáo" and denunciation[16] == letter_register.SEALED_NOTE
