@@ -76,7 +76,8 @@ def test_one_periodic_session_end_to_end(live_server, browser, browser_login, ar
     page.goto(form_url)
     page.fill("[name='citizens.0.name']", "Trần Văn Bình")
     page.type("[name='citizens.0.id_number']", "001203004567")
-    page.wait_for_selector("#earlier:not([hidden])")
+    page.wait_for_selector("#earlier:not([hidden]):has-text('Hỏi thủ tục cấp giấy chứng nhận')",
+                           timeout=15_000)
     assert "Hỏi thủ tục cấp giấy chứng nhận" in page.inner_text("#earlier")
     page.screenshot(path=artifacts / "reception_visit_form.png", full_page=True)
     page.select_option("[name=petition_type]", "complaint")

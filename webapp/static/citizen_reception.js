@@ -35,7 +35,10 @@
     var body = new URLSearchParams({ id_number: value, csrf_token: token });
     fetch(form.dataset.lookupUrl, { method: "POST", body: body, credentials: "same-origin",
                                     headers: { "X-CSRFToken": token } })
-      .then(function (r) { return r.json(); }).then(show)
+      .then(function (r) { return r.json(); })
+      // A slower answer for an earlier number (9 digits typed on the way to 12) must not
+      // replace the answer for the number now in the field.
+      .then(function (data) { if (value === last) { show(data); } })
       .catch(function () { box.hidden = true; });
   });
 
