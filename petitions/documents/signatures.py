@@ -94,11 +94,25 @@ def describe(pdf_bytes: bytes, *, trust_roots: list | Path | None = None) -> lis
             # pyHanko warns on sloppy but common PDFs (and on its own deprecations): the status
             # below is what matters, and pytest's filterwarnings=error must not turn it into a crash.
             warnings.simplefilter("ignore")
-            return _describe(pdf_bytes, roots)
+            return _outside_any_event_loop(_describe, pdf_bytes, roots)
     except Exception as err:  # hostile input: anything pyHanko raises is a status, not a 500
         log.info("PDF signatures unreadable: %s", type(err).__name__)
         return [SignatureInfo(field="", signer="", signed_at=None, intact=False, trusted=False,
                               status=UNREADABLE, detail=_reason(err))]
+
+
+def _outside_any_event_loop(func, *args):
+    """pyHanko's synchronous validation calls ``asyncio.run``, which refuses to run in a thread
+    whose event loop is running (an async server, or Playwright's in the browser tests): there,
+    validate in a short-lived thread of its own."""
+    import asyncio
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args).result()
 
 
 def _quiet_library_logs() -> None:

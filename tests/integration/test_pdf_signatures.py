@@ -143,3 +143,17 @@ def test_trust_roots_location_from_the_environment(tmp_path):
     assert signatures.trust_roots_location(tmp_path, {}) == tmp_path / "trust-roots"
     assert signatures.trust_roots_location(tmp_path, {"PDF_TRUST_ROOTS": "/etc/ca"}) == \
         signatures.Path("/etc/ca")
+
+
+def test_described_inside_a_running_event_loop(credentials, tmp_path):
+    """pyHanko calls asyncio.run: inside a running loop (an async server; Playwright in the browser
+    tests) the signature is still checked, not reported unreadable."""
+    import asyncio
+    _key, cert, _ = credentials
+    root = tmp_path / "root.cer"
+    root.write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    signed = _signed(credentials)
+
+    async def inside():
+        return signatures.describe(signed, trust_roots=root)
+    assert [i.status for i in asyncio.run(inside())] == [VALID]
