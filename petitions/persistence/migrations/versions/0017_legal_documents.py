@@ -1,7 +1,7 @@
 """legal documents: reserved for issue 16 (legal documents: templates, outgoing register, document metadata)
 
 Revision ID: 0017
-Revises: 0016
+Revises: 0015
 Create Date: 2026-12-03 15:50:00
 
 Issue 16: administrators' versions of the form templates, the outgoing register (sổ văn bản
@@ -14,7 +14,7 @@ from alembic import op
 import engine.persistence.database
 
 revision = '0017'
-down_revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

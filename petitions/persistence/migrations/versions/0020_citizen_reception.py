@@ -1,7 +1,7 @@
 """citizen reception: schedules, sessions, the reception book, conclusions, conferences (issue 17)
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0018
 Create Date: 2026-12-03 15:50:00
 
 Tables of ``petitions/persistence/reception_models.py``. Citizens' names, ID numbers and addresses
@@ -13,7 +13,7 @@ from alembic import op
 import engine.persistence.database
 
 revision = '0020'
-down_revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
