@@ -69,8 +69,12 @@ def _signed(credentials, pdf: bytes | None = None, field: str = "ChuKy1") -> byt
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption())))
     out = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf or _blank_pdf())),
-                     signers.PdfSignatureMetadata(field_name=field), signer=signer, output=out)
+    # Signing calls asyncio.run as validation does: after the browser tests the thread's loop
+    # is still running (Playwright's sync API), so sign the way describe() validates.
+    signatures._outside_any_event_loop(
+        lambda: signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf or _blank_pdf())),
+                                 signers.PdfSignatureMetadata(field_name=field), signer=signer,
+                                 output=out))
     return out.getvalue()
 
 
@@ -155,5 +159,10 @@ def test_described_inside_a_running_event_loop(credentials, tmp_path):
     signed = _signed(credentials)
 
     async def inside():
+        asyncio.get_running_loop()  # raises unless a loop is running here
         return signatures.describe(signed, trust_roots=root)
-    assert [i.status for i in asyncio.run(inside())] == [VALID]
+    # A thread of its own: this test's thread may already hold Playwright's running loop.
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        infos = pool.submit(asyncio.run, inside()).result()
+    assert [i.status for i in infos] == [VALID]
