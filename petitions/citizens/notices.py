@@ -1,4 +1,5 @@
-"""Notices to a citizen who gave a contact on the online form: e-mail through the outbox
+"""Notices to a citizen who gave a contact (on the online form, or at the desk with the consent
+the officer recorded): e-mail through the outbox
 (retries, the failed list: ``petitions.notifications``), and SMS or Zalo OA through a port.
 
 A subscriber of the kernel's ``TaskCompleted``: at acceptance, transfer, dialogue invitation,
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from engine.events import TaskCompleted
-from petitions.citizens.models import OnlineLetter
+from petitions.citizens.models import CitizenContact, OnlineLetter
 from petitions.identity.protection import petition_of_instance
 from petitions.persistence.models import OutboundEmail
 
@@ -123,7 +124,7 @@ def notify_citizen(uow: "UnitOfWork", event: TaskCompleted) -> None:
     petition = petition_of_instance(session, event.instance.id)
     if petition is None:
         return
-    contact = session.get(OnlineLetter, petition.id)
+    contact = session.get(OnlineLetter, petition.id) or session.get(CitizenContact, petition.id)
     if contact is None:
         return
     subject, text, denouncer_may_know = found

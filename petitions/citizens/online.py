@@ -5,7 +5,6 @@ e-mail, when an address was given, carries the code and never the PIN.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -27,7 +26,6 @@ CHANNEL = "online"
 # Who "did" the registration in the audit chain and the register: the public form, not a person.
 ONLINE_ACTOR = "system:online"
 KINDS = ("complaint", "denunciation", "recommendation", "feedback")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 
 
 @dataclass
@@ -62,7 +60,7 @@ def _validate(ctx: "EngineContext", sub: OnlineSubmission, reg: Registration,
         errors["unit_code"] = "Hãy chọn cơ quan nhận đơn"
     if not sub.consent:
         errors["consent"] = "Cần đồng ý cho cơ quan xử lý dữ liệu cá nhân để giải quyết đơn"
-    if sub.email and not _EMAIL.match(sub.email):
+    if sub.email and not registration.EMAIL.match(sub.email):
         errors["email"] = "Địa chỉ thư điện tử không hợp lệ"
     if sub.notify_sms and not (sub.phone or any(s.phone for s in sub.senders)):
         errors["phone"] = "Cần số điện thoại để nhận tin nhắn"

@@ -43,6 +43,21 @@ class OnlineLetter(Base):
     notify_sms: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class CitizenContact(Base):
+    """A contact a citizen gave at the desk for progress notices, with the consent the officer
+    recorded (a letter sent online keeps its contact in ``online_letters``). The phone is the
+    one to text; SMS only when the citizen asked for it."""
+
+    __tablename__ = "citizen_contacts"
+
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), primary_key=True)
+    email: Mapped[str | None] = mapped_column(EncryptedText("citizen_contacts.email"))
+    phone: Mapped[str | None] = mapped_column(EncryptedText("citizen_contacts.phone"))
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
 class Publication(Base):
     """One result published on the portal (/cong-khai): a copy made, redacted, when the
     publication step completed. Never changed afterwards; a withdrawal only hides it."""

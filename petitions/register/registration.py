@@ -31,7 +31,7 @@ from engine.working_days import VN_TZ
 from petitions.identity import protection, rights
 from petitions.identity.guard import INTAKE_PROCESS
 from petitions.identity.matching import Identity, IdentityMatcher
-from petitions.persistence.citizens_models import TrackingPin
+from petitions.persistence.citizens_models import CitizenContact, TrackingPin
 from petitions.persistence.models import (Petition, PetitionCounter, PetitionDocument, PetitionLink,
                                           PetitionSender)
 from petitions.register import addresses
@@ -48,6 +48,7 @@ TYPES = ("complaint", "denunciation", "recommendation", "feedback", "mixed")
 _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _ID_NUMBER = re.compile(r"^(\d{9}|\d{12})$")
 _PHONE = re.compile(r"^(\+84|0)\d{8,10}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 PIN_DIGITS = 8
 # The tests make hundreds of PINs; they alone set this (as for passwords, engine/accounts/users.py).
 # Verification reads the parameters stored in each hash.
@@ -91,6 +92,9 @@ class Registration:
     link_ids: list[int] = field(default_factory=list)        # earlier petitions confirmed as duplicates
     dismissed_ids: list[int] = field(default_factory=list)   # suggestions the officer rejected
     link_reasons: dict[int, tuple[float, str]] = field(default_factory=dict)  # id → (score, why)
+    # Progress notices the citizen asked for at the desk (the officer records the consent).
+    notify_email: str | None = None
+    notify_sms: bool = False
 
 
 @dataclass
@@ -134,12 +138,38 @@ def validate(reg: Registration, today: date) -> None:
         if not 1 <= representatives <= allowed:
             errors["representatives"] = (f"Đơn {reg.signers} người đứng tên cần 1–{allowed} "
                                          "người đại diện (Luật Tiếp công dân, Điều 29)")
+    errors.update(_contact_errors(reg))
     if reg.received_on > today:
         errors["received_on"] = "Ngày nhận đơn không được sau ngày hôm nay"
     elif reg.received_on < EARLIEST_RECEIVED_ON:
         errors["received_on"] = "Ngày nhận đơn không được trước ngày 01/01/1990"
     if errors:
         raise FormInvalid(errors)
+
+
+def _contact_errors(reg: Registration) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if reg.notify_email and not EMAIL.match(reg.notify_email):
+        errors["notify_email"] = "Địa chỉ thư điện tử không hợp lệ"
+    if reg.notify_sms and not _contact_phone(reg):
+        errors["notify_sms"] = "Ghi số điện thoại của người gửi để nhận tin nhắn"
+    if reg.anonymous and (reg.notify_email or reg.notify_sms):
+        errors["notify_email"] = "Đơn nặc danh không có người nhận thông báo"
+    return errors
+
+
+def _contact_phone(reg: Registration) -> str | None:
+    """The number to text: the first sender's that has one (the representative's comes first
+    on a group letter only if typed first, as at the counter)."""
+    return next((s.phone.replace(" ", "") for s in reg.senders if s.phone), None)
+
+
+def _record_contact(session, petition_id: int, reg: Registration, by: str, now) -> None:
+    if reg.anonymous or not (reg.notify_email or reg.notify_sms):
+        return
+    session.add(CitizenContact(petition_id=petition_id, email=reg.notify_email or None,
+                               phone=_contact_phone(reg) if reg.notify_sms else None,
+                               notify_sms=reg.notify_sms, consent_at=now, recorded_by=by))
 
 
 def _next_number(uow, year: int) -> str:
@@ -271,6 +301,7 @@ def register(ctx: "EngineContext", actor: Actor, reg: Registration,
         complete_in(ctx, uow, task_id, actor, form)
         record_registered(session, petition, instance, reg, actor.username, ctx.clock.now())
         pin = issue_pin(session, petition.id, actor.username, ctx.clock.now())
+        _record_contact(session, petition.id, reg, actor.username, ctx.clock.now())
         uow.commit()
         return {"petition_id": petition.id, "number": petition.number,
                 "tracking_code": petition.tracking_code, "pin": pin, "instance_id": instance.id}

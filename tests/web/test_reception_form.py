@@ -96,3 +96,29 @@ def test_denunciation_receipt_prints_no_address(client, login):
     receipt = _register(client, client.get("/reception/new"), petition_type="denunciation")
     assert "Số 5 ngõ 3" not in receipt and "Địa chỉ:" not in receipt
     assert "Nguyễn Văn An" not in receipt
+
+
+def test_the_desk_records_the_contact_the_citizen_consented_to(client, login, engine_ctx):
+    from sqlalchemy import select
+
+    from petitions.citizens.models import CitizenContact
+    login("tiepdan")
+    page = client.get("/reception/new")
+    html = page.get_data(as_text=True)
+    assert 'name="notify_email"' in html and 'name="notify_sms"' in html
+    refused = client.post("/reception/new", data={
+        "csrf_token": csrf(page), "action": "check", "received_on": "2026-11-20",
+        "channel": "direct", "forwarder_kind": "none", "petition_type": "complaint",
+        "field": "land_housing", "summary": "Khiếu nại", "signers": "1",
+        "senders-0-name": "Nguyễn Văn An", "notify_sms": "1"},
+        content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "Ghi số điện thoại của người gửi để nhận tin nhắn" in refused.get_data(as_text=True)
+    with engine_ctx.uow(write=False) as uow:
+        assert uow.session.scalars(select(CitizenContact)).all() == []
+    _register(client, client.get("/reception/new"), **{
+        "senders-0-phone": "0913222333", "notify_sms": "1", "notify_email": "an@example.vn"})
+    with engine_ctx.uow(write=False) as uow:
+        [contact] = uow.session.scalars(select(CitizenContact)).all()
+        assert (contact.email, contact.phone, contact.notify_sms) == (
+            "an@example.vn", "0913222333", True)

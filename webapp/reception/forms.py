@@ -108,6 +108,8 @@ def registration_schema(options: FormOptions) -> Schema:
         "signers": fields.Integer(load_default=1, strict=False, error_messages={
             "invalid": _("Phải là số nguyên")}),
         "senders": fields.List(fields.Nested(sender), load_default=list),
+        "notify_email": _text(254, load_default=None),
+        "notify_sms": _flag(),
     }, name="RegistrationForm")()
 
 
@@ -142,11 +144,12 @@ def form_values(form: MultiDict) -> dict[str, Any]:
     """What the officer typed, as the template shows it again (strings, lists, flags)."""
     values: dict[str, Any] = {key: form.get(key, "").strip() for key in (
         "received_on", "channel", "forwarder_kind", "forwarded_by", "petition_type", "field",
-        "summary", "location", "signers")}
+        "summary", "location", "signers", "notify_email")}
     values["summary"] = form.get("summary", "")  # keep the officer's line breaks as typed
     values["priority_markers"] = form.getlist("priority_markers")
     values["remote_area"] = bool(form.get("remote_area"))
     values["anonymous"] = bool(form.get("anonymous"))
+    values["notify_sms"] = bool(form.get("notify_sms"))
     values["senders"] = _sender_rows(form)
     return values
 
@@ -155,7 +158,7 @@ def default_values(today: date) -> dict[str, Any]:
     return {"received_on": today.isoformat(), "channel": "direct", "forwarder_kind": "none",
             "forwarded_by": "", "petition_type": "", "field": "", "summary": "", "location": "",
             "signers": "1", "priority_markers": [], "remote_area": False, "anonymous": False,
-            "senders": []}
+            "notify_email": "", "notify_sms": False, "senders": []}
 
 
 def _senders(rows: list[dict]) -> list[Sender]:
@@ -196,7 +199,8 @@ def parse(form: MultiDict, options: FormOptions, *, unit_code: str | None, today
         anonymous=data.get("anonymous", False), forwarder_kind=forwarder_kind,
         forwarded_by=data.get("forwarded_by"), location=data.get("location"),
         priority_markers=list(dict.fromkeys(data.get("priority_markers", []))),
-        remote_area=data.get("remote_area", False), unit_code=unit_code)
+        remote_area=data.get("remote_area", False), unit_code=unit_code,
+        notify_email=data.get("notify_email"), notify_sms=data.get("notify_sms", False))
     try:
         desk.validate(registration, today)
     except FormInvalid as err:
@@ -212,11 +216,11 @@ def hidden_pairs(values: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The typed values as (name, value) pairs for hidden inputs (the duplicate-check step)."""
     pairs: list[tuple[str, str]] = []
     for key in ("received_on", "channel", "forwarder_kind", "forwarded_by", "petition_type",
-                "field", "summary", "location", "signers"):
+                "field", "summary", "location", "signers", "notify_email"):
         if values.get(key):
             pairs.append((key, str(values[key])))
     pairs += [("priority_markers", m) for m in values.get("priority_markers", [])]
-    for flag in ("remote_area", "anonymous"):
+    for flag in ("remote_area", "anonymous", "notify_sms"):
         if values.get(flag):
             pairs.append((flag, "1"))
     for i, row in enumerate(values.get("senders", [])):
