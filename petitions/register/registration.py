@@ -274,7 +274,10 @@ def record_registered(session, petition: Petition, instance, reg: Registration,
         "petition_registered", created_by, {
             "petition_id": petition.id, "number": petition.number, "type": reg.petition_type,
             "senders": len(reg.senders), "documents": petition.registered_documents,
-            "linked": reg.link_ids, "dismissed": reg.dismissed_ids})], now)
+            "linked": reg.link_ids, "dismissed": reg.dismissed_ids,
+            # Whether the citizen consented to notices (never the address or number itself).
+            "notices": [c for c, asked in (("email", reg.notify_email), ("sms", reg.notify_sms))
+                        if asked and not reg.anonymous]})], now)
 
 
 def register(ctx: "EngineContext", actor: Actor, reg: Registration,
