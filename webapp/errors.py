@@ -59,6 +59,11 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        if request.path == "/api/v1" or request.path.startswith("/api/v1/"):
+            # No route matched (404, 405): Flask asks the app, not the API blueprint, yet an API
+            # client must get problem+json here too.
+            from webapp.api import problems
+            return problems.http_problem(err)
         messages = {
             403: _("Bạn không có quyền thực hiện thao tác này."),
             404: _("Trang hoặc hồ sơ bạn tìm không tồn tại."),

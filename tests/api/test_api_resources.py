@@ -207,3 +207,20 @@ def test_cursor_pagination_follows_next_links(app, token):
     assert len(seen) == 51
     bad = client.get("/api/v1/petitions?cursor=!!!", headers=reader)
     assert bad.status_code == 400 and "cursor" in bad.get_json()["detail"]
+
+
+def test_unknown_paths_and_methods_answer_problem_json(app, token):
+    """No route matched: Flask asks the app's handler, not the blueprint's; still RFC 9457."""
+    client = app.test_client()
+    headers = token("cong-dvc", "reception_officer")
+    for method, url, status in (("GET", "/api/v1/khong-co", 404), ("GET", "/api/v1", 404),
+                                ("DELETE", "/api/v1/petitions", 405)):
+        answer = client.open(url, method=method, headers=headers)
+        assert answer.status_code == status, (method, url)
+        assert answer.mimetype == "application/problem+json", (method, url)
+        body = answer.get_json()
+        assert body["status"] == status and body["type"].startswith("urn:petitions:problem:")
+        assert body["detail"] and "Traceback" not in answer.get_data(as_text=True)
+    # The web's pages keep their own error page.
+    page = client.get("/khong-co-trang-nay")
+    assert page.status_code == 404 and page.mimetype == "text/html"

@@ -74,7 +74,7 @@ _HTTP_MESSAGES = {
 }
 
 
-def _http_error(err: HTTPException):
+def http_problem(err: HTTPException):
     status = err.code or 500
     data = getattr(err, "data", None) or {}
     errors = data.get("messages") or data.get("errors")
@@ -110,5 +110,5 @@ def _unexpected(err: Exception):
 def register(blueprint) -> None:
     """Problem responses for every error of ``blueprint``'s routes (the web's pages keep theirs)."""
     blueprint.register_error_handler(EngineError, _engine_error)
-    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(HTTPException, http_problem)
     blueprint.register_error_handler(Exception, _unexpected)
