@@ -18,6 +18,7 @@ from petitions.identity import flows as identity_flows
 from petitions.identity.guard import PetitionDataGuard
 from petitions.notifications import flows as notification_flows, new_work
 from petitions.persistence import key_rotation, vault as identity_vault
+from petitions.register import checked as register_check
 from petitions.roles import ROLES
 from petitions.settings import Settings
 
@@ -30,6 +31,7 @@ def petition_events() -> EventBus:
     """The domain's reactions to what the kernel did, in the kernel's unit of work."""
     bus = EventBus()
     bus.subscribe(TaskCompleted, identity_flows.seal_on_classification)
+    bus.subscribe(TaskCompleted, register_check.apply_register_check)
     bus.subscribe(ReminderDue, notification_flows.remind)
     bus.subscribe(DeadlineMissed, notification_flows.escalate)
     bus.subscribe(TaskReady, new_work.note_ready)
