@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -47,6 +47,11 @@ def error_response(code: int, message: str, payload: dict | None = None):
                            message=message), code
 
 
+def answer_under(app, prefix: str, handler) -> None:
+    """HTTP errors no route handled (404, 405) on paths under ``prefix`` go to ``handler``."""
+    app.extensions.setdefault("error_prefixes", []).append((prefix, handler))
+
+
 def register(app) -> None:
     @app.errorhandler(EngineError)
     def engine_error(err: EngineError):
@@ -59,11 +64,11 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        if request.path == "/api/v1" or request.path.startswith("/api/v1/"):
-            # No route matched (404, 405): Flask asks the app, not the API blueprint, yet an API
-            # client must get problem+json here too.
-            from webapp.api import problems
-            return problems.http_problem(err)
+        # No route matched (404, 405): Flask asks the app, not a blueprint, yet a path under
+        # the API must still answer in the API's format (its handler is registered below).
+        for prefix, handler in current_app.extensions.get("error_prefixes", ()):
+            if request.path == prefix or request.path.startswith(prefix + "/"):
+                return handler(err)
         messages = {
             403: _("Bạn không có quyền thực hiện thao tác này."),
             404: _("Trang hoặc hồ sơ bạn tìm không tồn tại."),

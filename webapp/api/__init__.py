@@ -16,6 +16,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from webapp.api import auth, instances, petitions, problems, processes, reports, tasks
+from webapp.errors import answer_under
 from webapp.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -95,3 +96,4 @@ def init_app(app) -> None:
     for blueprint in RESOURCES:
         api.register_blueprint(blueprint)
     app.extensions["petitions_api"] = api
+    answer_under(app, "/api/v1", problems.http_problem)
