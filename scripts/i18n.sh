@@ -24,7 +24,8 @@ DIR=webapp/translations
 POT=$DIR/messages.pot
 
 extract() {
-  pybabel extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: --no-wrap \
+  # PYTHONPATH: babel.cfg names an extractor of this repository (tools/i18n_dicts.py).
+  PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" pybabel extract -F babel.cfg -k _l -k lazy_gettext -c TRANSLATORS: --no-wrap \
     --ignore-dirs '.* ._ node_modules var test-artifacts' \
     --project petitions -o "$POT" .
 }
