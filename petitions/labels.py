@@ -28,6 +28,8 @@ EVENT_LABELS = {
     "instance_resumed": "Tiếp tục giải quyết", "instance_terminated": "Chấm dứt",
     "instance_retried": "Chạy lại bước bị lỗi", "instance_error": "Lỗi quy trình",
     "petition_registered": "Vào sổ đơn",
+    "petition_imported": "Chuyển từ sổ theo dõi đơn cũ của đơn vị",
+    "register_imported": "Nhập sổ theo dõi đơn cũ của đơn vị",
     "tracking_pin_issued": "Cấp mã PIN tra cứu cho công dân",
     "publication_withdrawn": "Gỡ kết quả đã công khai", "identity_unsealed": "Xem danh tính người tố cáo",
     "identity_granted": "Cho phép xem danh tính",

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+from datetime import timezone
+from pathlib import Path
 
 import click
 
@@ -36,6 +38,15 @@ def audit_verify(instance_id):
         else:
             click.echo("Chưa có điểm mốc đã ký: chỉ kiểm tra bằng chuỗi băm (không phát hiện được "
                        "chuỗi bị viết lại hay bị xóa cả chuỗi).")
+        if report.verification.archived_chains:
+            click.echo(f"{report.verification.archived_chains} chuỗi đã lưu trữ ra ngoài cơ sở dữ "
+                       "liệu, khớp bản tóm tắt đã ký (đã lưu trữ, không phải bị xóa).")
+        for point in report.restores:
+            click.echo(f"Điểm mốc số {point['number']}: cơ sở dữ liệu được khôi phục từ bản sao "
+                       f"lưu ({point.get('backup_created_at')}); {point.get('lost_events')} sự "
+                       f"kiện của {point.get('lost_chains')} chuỗi sau điểm mốc "
+                       f"{point.get('checkpoint')} không có trong bản sao lưu (bị mất khi khôi "
+                       "phục, không phải bị sửa hay xóa).")
         if report.ok:
             click.echo("Toàn vẹn: không có chỗ nào bị sửa, xóa hay viết lại.")
     if not report.ok:
@@ -59,3 +70,16 @@ def audit_checkpoint():
         click.echo(f"Cảnh báo: {len(made['refused'])} chuỗi không được ký vì đã bị thay đổi "
                    "so với điểm mốc trước; chạy 'petitions audit verify'.", err=True)
     return made
+
+
+@audit_group.command("archive")
+@click.option("--before", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Lưu trữ chuỗi của hồ sơ đã kết thúc có mọi sự kiện trước ngày này (UTC).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp lưu trữ (.jsonl.gz) sẽ tạo; bản tóm tắt đã ký ghi cạnh nó.")
+@json_option
+def audit_archive(before, out):
+    """Chuyển nhật ký của hồ sơ đã kết thúc ra tệp lưu trữ có bản tóm tắt ký số, rồi xóa khỏi cơ
+    sở dữ liệu; 'audit verify' phân biệt được "đã lưu trữ" với "bị xóa"."""
+    from engine.audit.archives import archive
+    return archive(open_context(), Settings.from_env(), before.replace(tzinfo=timezone.utc), out)

@@ -12,13 +12,14 @@ from engine.persistence.database import private_umask
 from engine.running import instances
 from engine.work import human_tasks, messages, timers
 from petitions.settings import Settings
-from petitions_cli import worker_commands
+from petitions_cli import backup_commands, worker_commands
 from petitions_cli.audit_commands import audit_group
 from petitions_cli.calendar_commands import calendar
 from petitions_cli.key_commands import keys
 from petitions_cli.reception_commands import reception
 from petitions_cli.forms_commands import forms
 from petitions_cli.api_commands import api_group
+from petitions_cli.register_commands import register_group
 from petitions_cli.output import Cli, emit, fail, json_option, open_context, parse_json_object
 
 
@@ -319,13 +320,19 @@ def users_delegate(acting, head, starts, ends, reason):
 
 
 @cli.command("demo-seed")
+@click.option("--no-cases", is_flag=True,
+              help="Chỉ tạo tài khoản mẫu, không tạo hồ sơ mẫu của xã An Phú.")
 @json_option
-def demo_seed():
-    """Tạo tài khoản mẫu (mỗi vai trò một người) và vài đơn mẫu nếu chưa có."""
+def demo_seed(no_cases):
+    """Tạo tài khoản mẫu (mỗi vai trò một người) và, một lần, hồ sơ mẫu của xã An Phú: đơn các
+    loại ở mọi trạng thái, văn bản, buổi tiếp công dân."""
     from petitions.demo import seed_demo_cases, seed_demo_users
     ctx = _ctx()
     created = seed_demo_users(ctx)
-    return {"created": created, "letters": seed_demo_cases(ctx)}
+    seeded = {"cases": [], "visits": 0} if no_cases else \
+        seed_demo_cases(ctx, Settings.from_env().data_dir)
+    return {"created": created, "letters": [c["number"] for c in seeded["cases"]],
+            "cases": seeded["cases"], "visits": seeded["visits"]}
 
 
 @timers_group.command("sweep")
@@ -346,7 +353,8 @@ cli.add_command(keys)
 cli.add_command(reception)
 cli.add_command(forms)
 cli.add_command(api_group)
-for _command in worker_commands.COMMANDS:
+cli.add_command(register_group)
+for _command in (*worker_commands.COMMANDS, *backup_commands.COMMANDS):
     cli.add_command(_command)
 
 

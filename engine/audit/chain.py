@@ -116,6 +116,7 @@ class Verification:
     events: int = 0
     breaks: list[ChainBreak] = field(default_factory=list)
     break_count: int = 0
+    archived_chains: int = 0  # no events here, covered by a signed archive digest
 
     @property
     def ok(self) -> bool:
@@ -134,6 +135,7 @@ class Verification:
     def to_dict(self) -> dict:
         return {"ok": self.ok, "chains": self.chains, "events": self.events,
                 "break_count": self.break_count, "breaks": [b.to_dict() for b in self.breaks],
+                "archived_chains": self.archived_chains,
                 "first_broken": self.broken.to_dict() if self.broken else None}
 
 
@@ -199,13 +201,15 @@ def chain_heads(session: Session, instance_id: int | None = None) -> dict[str, t
     return heads
 
 
-def verify(session: Session, instance_id: int | None = None) -> Verification:
+def verify(session: Session, instance_id: int | None = None,
+           archived: dict[str, tuple[int, str]] | None = None) -> Verification:
     """Walk the chains (one instance's, or all) and report every broken link.
 
     One streamed query in (chain, seq) order (the unique key's index), so memory holds the heads
     and one batch of rows, never the table. A chain rewritten from a deleted row onwards, or
     deleted whole with its head, is consistent in itself: only the signed checkpoints
-    (engine.audit.checkpoints) detect it.
+    (engine.audit.checkpoints) detect it. A chain with no events whose head is exactly the one
+    a signed archive digest covers (``archived``, engine.audit.archives) is counted as archived.
     """
     result = Verification()
     heads = chain_heads(session, instance_id)
@@ -228,7 +232,9 @@ def verify(session: Session, instance_id: int | None = None) -> Verification:
     if walk is not None:
         walk.finish(heads.get(walk.chain))
     for chain in sorted(set(heads) - seen):  # heads with no events at all
-        if heads[chain][0]:
+        if heads[chain][0] and (archived or {}).get(chain) == heads[chain]:
+            result.archived_chains += 1
+        elif heads[chain][0]:
             _ChainWalk(chain, result).finish(heads[chain])
     result.chains = len(seen | set(heads))
     return result

@@ -170,13 +170,19 @@ class LogState:
     created_at: str | None = None
     state: State = field(default_factory=dict)
     problems: list[LogProblem] = field(default_factory=list)
+    # Signed restore points (engine.audit.restore_points): the database went back to a backup.
+    restores: list[dict] = field(default_factory=list)
 
 
-def fold(directory: Path, public: bytes | None) -> LogState:
-    """Read every checkpoint in order, checking number, link, signature and root; all problems
-    are collected (a verification must list every break, not stop at the first)."""
+def fold(directory: Path, public: bytes | None, until: int | None = None) -> LogState:
+    """Read every checkpoint in order (up to number ``until`` when given), checking number, link,
+    signature and root; all problems are collected (a verification must list every break, not
+    stop at the first). A change with seq 0 removes its chain from the state: only a restore
+    point writes one, for a chain the restored backup did not have yet."""
     log = LogState()
     for number, path in checkpoint_files(directory):
+        if until is not None and number > until:
+            break
         try:
             document = json.loads(path.read_text())
             changes = [(str(c), int(s), str(h)) for c, s, h in document["changes"]]
@@ -199,7 +205,13 @@ def fold(directory: Path, public: bytes | None) -> LogState:
         elif document.get("key_id") != key_id(public) or not signature_ok(document, public):
             log.problems.append(LogProblem(number, "checkpoint_signature",
                                            f"checkpoint {number} is not signed by this key"))
-        log.state.update((c, (s, h)) for c, s, h in changes)
+        for chain, seq, head in changes:
+            if seq:
+                log.state[chain] = (seq, head)
+            else:
+                log.state.pop(chain, None)
+        if isinstance(document.get("restore_of"), dict):
+            log.restores.append({"number": number, **document["restore_of"]})
         if state_root(log.state) != document.get("root"):
             log.problems.append(LogProblem(number, "checkpoint_root",
                                            f"checkpoint {number}'s root does not match its chains"))

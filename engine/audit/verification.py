@@ -11,10 +11,11 @@ import json
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from engine.audit import chain as audit
+from engine.audit.archives import load_digests
 from engine.audit.checkpoints import (events_at, fold, make_checkpoint, public_raw, read_latest,
                                       replace_file, signing_key)
 from engine.settings import Settings
@@ -40,6 +41,7 @@ KIND_LABELS = {
     "checkpoint_root": "mã gốc của điểm mốc không khớp danh sách chuỗi",
     "checkpoint_unreadable": "tệp điểm mốc không đọc được",
     "checkpoint_unverifiable": "không có khóa để kiểm tra chữ ký điểm mốc",
+    "archive_signature": "bản tóm tắt lưu trữ nhật ký không đọc được hoặc chữ ký không hợp lệ",
 }
 
 
@@ -50,6 +52,9 @@ class AuditReport:
     checkpoint_at: str | None = None
     events_after_checkpoint: int = 0       # checked by the hash chain only
     chains_after_checkpoint: int = 0
+    # Signed restore points (engine.audit.restore_points): events lost by going back to a
+    # backup, reported as lost, not as breaks.
+    restores: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -59,7 +64,9 @@ class AuditReport:
         return {**self.verification.to_dict(), "checkpoint": self.checkpoint,
                 "checkpoint_at": self.checkpoint_at,
                 "events_after_checkpoint": self.events_after_checkpoint,
-                "chains_after_checkpoint": self.chains_after_checkpoint}
+                "chains_after_checkpoint": self.chains_after_checkpoint,
+                "restores": self.restores,
+                "lost_events": sum(int(r.get("lost_events") or 0) for r in self.restores)}
 
 
 def _check(result: audit.Verification, kind: str, chain: str, seq: int, reason: str) -> None:
@@ -72,10 +79,13 @@ def verify_all(ctx, settings: Settings, instance_id: int | None = None) -> Audit
     either kind is listed."""
     key = signing_key(settings, create=False)
     log_state = fold(settings.audit_checkpoint_path, public_raw(key) if key else None)
+    archived = load_digests(settings, public_raw(key) if key else None)
     with ctx.uow(write=False) as uow:
-        result = audit.verify(uow.session, instance_id)
+        result = audit.verify(uow.session, instance_id, archived.chains)
         for problem in log_state.problems:
             _check(result, problem.kind, "checkpoints", problem.number, problem.reason)
+        for problem in archived.problems:
+            _check(result, "archive_signature", "archives", 0, problem)
         heads = audit.chain_heads(uow.session, instance_id)
         signed = log_state.state
         if instance_id is not None:
@@ -86,6 +96,8 @@ def verify_all(ctx, settings: Settings, instance_id: int | None = None) -> Audit
         seq, head = signed[chain]
         db_seq = heads.get(chain, (0, ""))[0]
         found = stored.get((chain, seq))
+        if found is None and archived.chains.get(chain) == (seq, head) == heads.get(chain):
+            continue  # archived whole at the signed head: "đã lưu trữ", not deleted
         if chain not in heads and found is None:
             _check(result, "chain_missing", chain, seq,
                    f"chain signed at event {seq} is missing from the database")
@@ -98,7 +110,8 @@ def verify_all(ctx, settings: Settings, instance_id: int | None = None) -> Audit
         if chain in heads and db_seq < seq:
             _check(result, "head_behind_checkpoint", chain, seq,
                    f"head says {db_seq} events but the signed checkpoint has {seq}")
-    report = AuditReport(result, log_state.number or None, log_state.created_at)
+    report = AuditReport(result, log_state.number or None, log_state.created_at,
+                         restores=log_state.restores)
     for chain, (db_seq, _h) in heads.items():
         after = db_seq - signed.get(chain, (0, ""))[0]
         if after > 0:

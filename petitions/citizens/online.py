@@ -16,7 +16,7 @@ from engine.working_days import VN_TZ
 from petitions.agencies.profiles import agency_for
 from petitions.citizens.models import OnlineLetter
 from petitions.persistence.models import OutboundEmail, Petition
-from petitions.register import registration
+from petitions.register import contacts, registration
 from petitions.register.registration import Registration, Sender, StoredDocument
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _validate(ctx: "EngineContext", sub: OnlineSubmission, reg: Registration,
         errors["unit_code"] = "Hãy chọn cơ quan nhận đơn"
     if not sub.consent:
         errors["consent"] = "Cần đồng ý cho cơ quan xử lý dữ liệu cá nhân để giải quyết đơn"
-    if sub.email and not registration.EMAIL.match(sub.email):
+    if sub.email and not contacts.EMAIL.match(sub.email):
         errors["email"] = "Địa chỉ thư điện tử không hợp lệ"
     if sub.notify_sms and not (sub.phone or any(s.phone for s in sub.senders)):
         errors["phone"] = "Cần số điện thoại để nhận tin nhắn"

@@ -76,6 +76,10 @@ class Petition(Base):
               postgresql_include=["instance_id", "petition_type", "field", "unit_code",
                                   "search_text"]),
         Index("ix_petitions_field_received", "field", "received_on"),
+        # The dashboard's counts by unit, type and field, and by status through the instance
+        # (migration 0024): index-only, without reading the wide rows.
+        Index("ix_petitions_unit_type_field", "unit_code", "petition_type", "field",
+              postgresql_include=["instance_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,5 +286,9 @@ class AgencyProfile(Base):
 import petitions.persistence.reception_models  # noqa: E402,F401
 # The citizens' side's tables (issue 18), the same way.
 import petitions.persistence.citizens_models  # noqa: E402,F401
+# The register of complex, long-running cases (issue 19 §2), the same way.
+import petitions.persistence.complex_models  # noqa: E402,F401
+# Letters carried over from an office's earlier register (issue 20 §7), the same way.
+import petitions.persistence.interop_models  # noqa: E402,F401
 # The API's machine clients (issue 20): a kernel table, on the same metadata.
 import engine.accounts.api_clients  # noqa: E402,F401

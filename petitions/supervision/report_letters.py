@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 
 from engine.persistence.models import AuditEvent, HumanTask, ProcessInstance
 from engine.working_days import VN_TZ
+from petitions.persistence.interop_models import PetitionImport
 from petitions.persistence.models import Petition, PetitionLink
 
 PERIOD_KINDS = {"month": "Tháng", "quarter": "Quý", "half": "6 tháng", "nine": "9 tháng",
@@ -122,6 +123,7 @@ class Letter:
     steps: list[Step] = field(default_factory=list)
     outcomes: dict[str, str] = field(default_factory=dict)   # resolution step -> outcome value
     terminated_at: datetime | None = None
+    imported: bool = False    # carried over from the office's earlier register (issue 20 §7)
 
     def done(self, ids: Iterable[str], before: datetime) -> list[Step]:
         wanted = set(ids)
@@ -151,8 +153,10 @@ class Letter:
 def _scope(session, p: Period, unit_code: str | None, units: frozenset[str] | None) -> list[Letter]:
     """Letters received by the end of the period whose instance was not closed before it began."""
     query = (select(Petition.id, Petition.instance_id, Petition.received_on, Petition.petition_type,
-                    Petition.field, Petition.channel, Petition.signers)
+                    Petition.field, Petition.channel, Petition.signers,
+                    PetitionImport.petition_id.label("imported"))
              .outerjoin(ProcessInstance, ProcessInstance.id == Petition.instance_id)
+             .outerjoin(PetitionImport, PetitionImport.petition_id == Petition.id)
              .where(Petition.received_on <= p.end,
                     or_(Petition.received_on >= p.start, ProcessInstance.id.is_(None),
                         ProcessInstance.status.not_in(CLOSED),
@@ -165,7 +169,7 @@ def _scope(session, p: Period, unit_code: str | None, units: frozenset[str] | No
     for row in session.execute(query.order_by(Petition.id)):
         letters[row.instance_id or -row.id] = Letter(
             row.id, row.received_on, row.petition_type, row.field, row.channel, row.signers,
-            new=row.received_on >= p.start)
+            new=row.received_on >= p.start, imported=row.imported is not None)
     instance_ids = [i for i in letters if i > 0]
     for chunk in _chunks(instance_ids):
         _load_steps(session, letters, chunk, p)

@@ -9,7 +9,9 @@ period. ``ROWS`` says in Vietnamese how each figure is computed; the report page
 print those explanations next to the figures.
 
 Columns: total = carried over from earlier periods + new in this period. Letters are split by the
-date received; resolution cases by the date they were accepted (thụ lý).
+date received; resolution cases by the date they were accepted (thụ lý). A letter imported from
+the register an office kept before this system (``petitions.interop.register_import``) is always
+carried over: the office brought it along; "new" counts what this system registered.
 
 The XLSX file is written by ``petitions.supervision.report_xlsx``; the supervisors' dashboard (figures as they
 stand now) is ``petitions.supervision.dashboard``.
@@ -25,7 +27,9 @@ from sqlalchemy import select
 from engine.accounts.models import Unit
 from engine.errors import NotFound
 from petitions.labels import TYPE_LABELS, Labels, vn_time
+from petitions.followup.steps import URGING_STEPS
 from petitions.reception import figures as reception_figures
+from petitions.supervision import report_more
 from petitions.supervision.report_letters import (CRIME_STEPS, OUTCOMES, RESOLUTION_STEPS,
                                                   ROUTE_STEPS, SANCTION_STEPS, TERMINATION_STEPS,
                                                   Letter, Period, _scope, _to_process)
@@ -74,6 +78,8 @@ def build(ctx: "EngineContext", p: Period, unit_code: str | None = None, *,
         raise NotFound(f"Không tìm thấy đơn vị '{unit_code}'")
     with ctx.uow(write=False) as uow:
         everything = _scope(uow.session, p, unit_code, units)
+        for letter in everything:   # from an earlier register: carried over (issue 20 §7)
+            letter.new = letter.new and not letter.imported
         labels = Labels(latest_intake_forms(uow.session))
         unit_name = uow.session.scalar(select(Unit.name).where(Unit.code == unit_code)) \
             if unit_code else None
@@ -81,13 +87,15 @@ def build(ctx: "EngineContext", p: Period, unit_code: str | None = None, *,
             list(uow.session.scalars(select(Unit.code)))
         visits = reception_figures.figures(uow.session, codes, p.start, p.end,
                                            now=ctx.clock.now())
+        more = report_more.sections(uow.session, p, codes, Row, Section)   # issue 19 §6
     letters = _to_process(everything, p)
     sections = [_reception(letters, labels), _classification(letters),
                 _processing(letters, p), _resolution(everything, p), _citizen_reception(visits)]
+    sections += more
     return {"period": p, "unit_code": unit_code,
             "unit_label": unit_name or unit_code or "Tất cả đơn vị",
             "generated_at": vn_time(ctx.clock.now()), "sections": sections,
-            "notes": NOTES}
+            "notes": NOTES + report_more.NOTES}
 
 
 def _citizen_reception(counted: dict) -> Section:
@@ -105,7 +113,8 @@ def _reception(letters: list[Letter], labels: Labels) -> Section:
     s.add("letters_total", "Tổng số đơn phải xử lý trong kỳ",
           "Đơn đã vào sổ đến hết kỳ, trừ đơn đã xử lý xong trước kỳ. Cột “kỳ trước chuyển "
           "sang”: đơn nhận trước ngày đầu kỳ, đến đầu kỳ chưa xử lý xong; “phát sinh trong kỳ”: "
-          "đơn có ngày nhận đơn trong kỳ.", (l.new for l in letters))
+          "đơn có ngày nhận đơn trong kỳ; đơn chuyển từ sổ theo dõi đơn cũ của đơn vị (nhập "
+          "sổ) luôn tính là kỳ trước chuyển sang.", (l.new for l in letters))
     s.add("signers_one", "Đơn một người đứng tên", "Số người đứng tên trong sổ đơn = 1.",
           (l.new for l in letters if l.signers <= 1), level=1)
     s.add("signers_few", "Đơn từ 2 đến 4 người đứng tên", "Số người đứng tên từ 2 đến 4.",
@@ -245,7 +254,23 @@ def _resolution(letters: list[Letter], p: Period) -> Section:
     s.add("to_investigators", "Chuyển cơ quan điều tra",
           "Hoàn thành bước chuyển hồ sơ vụ việc cho cơ quan điều tra, viện kiểm sát trong kỳ.",
           (new for l, new in cases if _done_within(l, CRIME_STEPS, p)), level=1)
+    _urgings(s, letters, p)
     return s
+
+
+def _urgings(s: Section, letters: list[Letter], p: Period) -> None:
+    """Issue 19 §1: each urging (đôn đốc) of a decision or conclusion in force is a completed step
+    of the follow-up (processes/decision_followup); counted when done within the period."""
+    done = [(l, [st for st in l.done(URGING_STEPS, p.end_at) if st.completed_at >= p.start_at])
+            for l in letters]
+    count = sum(len(steps) for _, steps in done)
+    s.rows.append(Row("urgings", "Số lần đôn đốc thi hành quyết định, kết luận",
+                      "Mỗi lần hoàn thành bước “Đôn đốc thi hành” (theo dõi thi hành quyết định "
+                      "giải quyết khiếu nại có hiệu lực, kết luận nội dung tố cáo) trong kỳ là một "
+                      "lần đôn đốc; không có số chuyển kỳ.", total=count, new=count))
+    s.add("urged_cases", "Vụ việc được đôn đốc thi hành",
+          "Vụ việc có ít nhất một lần đôn đốc thi hành trong kỳ.",
+          (l.new for l, steps in done if steps), level=1)
 
 
 def _late_at(letter: Letter, moment: datetime) -> bool:
@@ -265,7 +290,8 @@ NOTES = [
     "Đơn thuộc đơn vị nào theo “Đơn vị tiếp nhận” ghi trong sổ đơn.",
     "Thống kê buổi tiếp công dân (lượt, người, đoàn đông người) chưa có trong hệ thống: đơn nhận "
     "tại buổi tiếp công dân được thống kê ở dòng “Tiếp nhận: Tại buổi tiếp công dân”.",
-    "Quy trình hiện chưa có bước “đôn đốc”: số đơn đôn đốc chưa được thống kê.",
+    "Đơn chuyển từ sổ theo dõi đơn của đơn vị trước khi dùng hệ thống (nhập sổ) luôn được tính ở "
+    "cột “kỳ trước chuyển sang”.",
 ]
 
 

@@ -17,6 +17,7 @@ UNITS = {DEMO_UNIT: "own", crawl.OTHER_UNIT: "other"}
 def _urls(app, seeded: crawl.Seeded) -> list[str]:
     ids = crawl.Ids.of(app, seeded).values
     urls = ["/api/v1/petitions", "/api/v1/petitions/search", "/api/v1/reports?kind=year",
+            "/api/v1/register/export?from=2026-01-01&to=2026-12-31",
             "/api/v1/processes", *(f"/api/v1/tasks?view={v}" for v in (
                 "mine", "queue", "due_soon", "overdue", "done", "unit"))]
     # Searching the sealed name or number must find nothing either.

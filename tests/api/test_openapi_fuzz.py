@@ -26,7 +26,7 @@ def test_the_document_is_valid_openapi_and_lists_every_resource(app):
         "/api/v1/tasks/{task_id}", "/api/v1/tasks/{task_id}/claim",
         "/api/v1/tasks/{task_id}/unclaim", "/api/v1/tasks/{task_id}/complete",
         "/api/v1/tasks/{task_id}/draft", "/api/v1/instances/{instance_id}", "/api/v1/processes",
-        "/api/v1/processes/{key}/versions", "/api/v1/reports"}
+        "/api/v1/processes/{key}/versions", "/api/v1/reports", "/api/v1/register/export"}
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     error = document["components"]["responses"]["DEFAULT_ERROR"]["content"]
     assert list(error) == ["application/problem+json"]
@@ -51,7 +51,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(a
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 17
+    assert len(operations) == 18
     for operation in operations:
         @settings(max_examples=10, deadline=None, database=None, derandomize=True,
                   phases=[Phase.explicit, Phase.generate],
@@ -68,4 +68,4 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(a
     with app.extensions["petitions"].uow(write=False) as uow:  # the cases did reach the app
         calls = uow.session.scalars(select(AuditEvent.payload).where(
             AuditEvent.event_type == "api_request")).all()
-    assert len({c["endpoint"] for c in calls}) == 17 and len(calls) > 100
+    assert len({c["endpoint"] for c in calls}) == 18 and len(calls) > 100

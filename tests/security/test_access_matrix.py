@@ -109,13 +109,20 @@ MATRIX: dict[str, Rule] = {
     "citizen_reception.visit_form": case("reception_officer", "head_of_unit", "administrator"),
     "citizen_reception.refusal_notice": case(*RECEPTION_READERS, "administrator"),
     "citizen_reception.refusal_notice_docx": case(*RECEPTION_READERS, "administrator"),
+    # the register of complex cases (issue 19 §2): lists by role, one entry as a case
+    "complex_cases.index": role("head_of_unit", "supervisor", "handling_officer"),
+    "complex_cases.report_page": role("head_of_unit", "supervisor"),
+    "complex_cases.report_xlsx": role("head_of_unit", "supervisor"),
+    "complex_cases.entry": case("head_of_unit", "supervisor", "handling_officer", "administrator"),
+    # follow-up files of decisions in force (issue 19 §1): a list by role, of the reader's units
+    "followup.index": role("handling_officer", "head_of_unit", "supervisor"),
     # the REST API (issue 20): its document and viewer are public, its resources token-only
     "api.docs": public(200), "api.asset": public(200), "api-docs.openapi_json": public(200),
     **{f"api_{name}": token_only() for name in (
         "petitions.list_petitions", "petitions.search_petitions", "petitions.get_petition",
         "petitions.download_document", "tasks.list_tasks", "tasks.get_task", "tasks.get_draft",
         "instances.get_instance", "processes.list_processes", "processes.versions",
-        "reports.report")},
+        "reports.report", "register.export")},
 }
 # POST-only rules: anonymous → login; the case-scoped ones → 404 for every role of another unit.
 POST_RULES = {
@@ -142,6 +149,9 @@ POST_RULES = {
     "citizen_reception.session_cancel": "case", "citizen_reception.session_move": "case",
     "citizen_reception.session_conclusion": "case", "citizen_reception.visit_form": "case",
     "citizen_reception.front_monitoring": "case", "citizen_reception.conference_conclusion": "case",
+    "complex_cases.enter": "role", "complex_cases.plan": "case",
+    "complex_cases.add_milestone": "case", "complex_cases.update_milestone": "case",
+    "complex_cases.set_status": "case", "complex_cases.quarter_report": "case",
     # the REST API (issue 20): a browser session gets 401 like an anonymous visitor
     **{f"api_{name}": "token" for name in (
         "petitions.register", "tasks.claim", "tasks.unclaim", "tasks.complete",

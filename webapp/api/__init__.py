@@ -15,13 +15,15 @@ from flask import Blueprint, abort, current_app, render_template, send_from_dire
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from webapp.api import auth, instances, petitions, problems, processes, reports, tasks
+from webapp.api import (auth, instances, petitions, problems, processes, register_export,
+                        reports, tasks)
 from webapp.errors import answer_under
 from webapp.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
 
-RESOURCES = [petitions.blp, tasks.blp, instances.blp, processes.blp, reports.blp]
+RESOURCES = [petitions.blp, tasks.blp, instances.blp, processes.blp, reports.blp,
+             register_export.blp]
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 HERE = Path(__file__).resolve().parent
 # The viewer's files: the bundle and stylesheet from npm, the start-up script from here (the
