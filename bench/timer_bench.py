@@ -138,7 +138,7 @@ def throwaway_schema(admin):
         url = with_search_path(pg_base(), schema)
         migrated = subprocess.run(
             [sys.executable, "-c",
-             "import sys; from petitions.persistence.schema import upgrade; upgrade(sys.argv[1])", url],
+             "import sys; from petitions.upgrade import upgrade; upgrade(sys.argv[1])", url],
             cwd=REPO, capture_output=True, text=True)
         if migrated.returncode != 0:
             raise RuntimeError(f"migration failed: {migrated.stderr.strip()[-1500:]}")
