@@ -290,5 +290,7 @@ import petitions.persistence.citizens_models  # noqa: E402,F401
 import petitions.persistence.complex_models  # noqa: E402,F401
 # Letters carried over from an office's earlier register (issue 20 §7), the same way.
 import petitions.persistence.interop_models  # noqa: E402,F401
+# Letters transferred between units (issue 20 §5), the same way.
+import petitions.persistence.transfer_models  # noqa: E402,F401
 # The API's machine clients (issue 20): a kernel table, on the same metadata.
 import engine.accounts.api_clients  # noqa: E402,F401
