@@ -33,6 +33,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, text
 
+from engine.accounts.actor import Actor
 from engine.context import EngineContext
 from engine.persistence.database import make_engine, make_session_factory
 from engine.text_search import fold
@@ -268,14 +269,19 @@ def kinds(rng: random.Random, rows: int) -> dict:
     return {"common": common, "other": heavier}
 
 
+# A province supervisor overseeing every generated commune: search filters by the actor's units.
+SUPERVISOR = Actor("bench_supervisor", frozenset({"supervisor"}), unit="tinh",
+                   supervised=frozenset(f"xa-{i:03d}" for i in range(200)))
+
+
 def measure(ctx: EngineContext, make, repeat: int) -> dict:
-    search.search(ctx, make())  # warm-up, discarded
+    search.search(ctx, make(), SUPERVISOR)  # warm-up, discarded
     times = []
     totals = []
     for _ in range(repeat):
         filters = make()
         started = time.perf_counter()
-        result = search.search(ctx, filters)
+        result = search.search(ctx, filters, SUPERVISOR)
         times.append((time.perf_counter() - started) * 1000)
         totals.append(result["total"])
     times.sort()
