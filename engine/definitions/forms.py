@@ -28,6 +28,7 @@ from typing import Any, Mapping
 
 from lxml import etree
 
+from engine.definitions import form_rules
 from engine.errors import DeploymentError, FormInvalid
 
 PETITIONS_NS = "urn:petitions:bpmn:1"
@@ -43,7 +44,7 @@ FIELD_TYPES = ("string", "text", "integer", "number", "boolean", "date", "dateti
 _UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 DEFAULT_MAX_LENGTH = {"string": 500, "text": 20000}
 _ALLOWED_ATTRS = {"name", "type", "required", "label", "help", "min", "max", "max_length", "default",
-                  "document"}
+                  "document"} | form_rules.RULE_ATTRS
 _DOCUMENT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
 _BOUNDED_TYPES = {"integer", "number", "date", "datetime"}
 _TRUE = {"true", "on", "1"}
@@ -260,6 +261,10 @@ def _parse_field(field_el: etree._Element, names: set[str], file_name: str | Non
             raise _error(field_el, f"field {name!r}: 'document' is a code (A-Z, 0-9, -) and only "
                                    "for attachment fields", file_name)
         field["document"] = document
+    try:  # cross-field rules (engine/definitions/form_rules.py): only the declared keys
+        field.update(form_rules.parse_rules(field_el.attrib, name, ftype))
+    except ValueError as exc:
+        raise _error(field_el, str(exc), file_name) from None
     if ftype == "attachment" and field_el.get("default") is not None:
         raise _error(field_el, f"field {name!r}: an attachment has no default", file_name)
     max_length = field_el.get("max_length")
@@ -316,16 +321,23 @@ def parse_form(element: etree._Element, file_name: str | None = None) -> dict:
         fields.append(field)
     if not fields:
         raise _error(form_el, "petitions:form declares no field", file_name)
+    try:
+        form_rules.check_form(fields, file_name)
+    except DeploymentError as exc:
+        raise _error(form_el, exc.detail, file_name) from None
     return {"fields": fields}
 
 
-def validate_form_data(form: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict:
+def validate_form_data(form: Mapping[str, Any] | None, data: Mapping[str, Any], *,
+                       today: date | None = None) -> dict:
     """Check completion ``data`` against ``form``; return the cleaned values or raise FormInvalid.
 
     All field errors are collected and raised together (field name -> Vietnamese message). Missing
     optional fields are absent from the result (defaults are only for pre-filling the UI). With
     ``form=None`` (a task without a declared form) any object with identifier keys is accepted and
-    returned unchanged.
+    returned unchanged. A field whose ``when`` condition is false is not required and any value
+    sent for it is dropped; ``required_when`` makes a field required; date-order rules naming
+    ``today`` are checked only when ``today`` is given (the engine passes the completion day).
     """
     if not isinstance(data, Mapping):
         raise FormInvalid({FORM_ERROR_KEY: MSG_NOT_OBJECT})
@@ -342,8 +354,10 @@ def validate_form_data(form: Mapping[str, Any] | None, data: Mapping[str, Any]) 
             errors[str(key)] = MSG_UNKNOWN
     for name, field in fields.items():
         value = data.get(name)
+        if not form_rules.applies(field, cleaned):
+            continue  # hidden by its condition: not required, and a stale value is not kept
         if _is_empty(value):
-            if field["required"]:
+            if form_rules.required_now(field, cleaned):
                 errors[name] = (MSG_ATTACHMENT_REQUIRED if field["type"] == "attachment"
                                 else MSG_REQUIRED)
             continue
@@ -351,6 +365,8 @@ def validate_form_data(form: Mapping[str, Any] | None, data: Mapping[str, Any]) 
             cleaned[name] = _clean_value(field, value)
         except _Invalid as exc:
             errors[name] = str(exc)
+    for name, message in form_rules.check(form, cleaned, today=today).items():
+        errors.setdefault(name, message)
     if errors:
         raise FormInvalid(errors)
     return cleaned

@@ -20,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import SPIFF_XSD, BpmnValidator, SpiffBpmnParser
 
+from engine.definitions import form_rules
 from engine.definitions.forms import (CHOICE_TAG, FIELD_TAG, FORM_TAG, PETITIONS_NS,
                                       find_form_element, parse_form)
 from engine.definitions.safe_xml import parse_xml, to_utf8
@@ -305,6 +306,8 @@ def _forms_and_units(trees: Mapping[str, etree._ElementTree]) -> tuple[dict, dic
                 forms[task.get("id")] = parse_form(form_el, name)
             if task.get(UNIT_ATTR) is not None:
                 units[task.get("id")] = task.get(UNIT_ATTR)
+    # A date rule may name another step's field (engine/definitions/form_rules.py).
+    form_rules.link_forms(forms, next(iter(trees), None) if len(trees) == 1 else None)
     return forms, units
 
 

@@ -12,6 +12,7 @@ from engine.accounts.models import Unit, User
 from engine.accounts.roles import ADMINISTRATOR, HEAD_OF_UNIT
 from engine.audit import chain as audit
 from engine.audit.chain import PendingEvent
+from engine.definitions import form_rules
 from engine.definitions.forms import validate_form_data
 from engine.errors import Conflict, Forbidden, FormInvalid, InvalidInput, InvalidState, NotFound
 from engine.events import TaskAssigned, TaskCompleted
@@ -20,6 +21,7 @@ from engine.persistence.serialization import to_jsonable
 from engine.running import loading, locks, saving, stepping, task_deadlines
 from engine.running.task_mirror import ready_rows, task_to_dict
 from engine.work import timers
+from engine.working_days import VN_TZ
 
 if TYPE_CHECKING:
     from engine.context import EngineContext
@@ -165,7 +167,9 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
     if task.assignee and task.assignee != actor.username and not actor.is_admin:
         raise Forbidden(f"Công việc #{task_id} đang do {task.assignee} xử lý")
     definition = loading.load_definition(ctx, uow, instance.definition_id)
-    cleaned = validate_form_data((definition.forms or {}).get(task.bpmn_id), data)
+    form = (definition.forms or {}).get(task.bpmn_id)
+    today = ctx.clock.now().astimezone(VN_TZ).date()  # "today" of a form's date rules
+    cleaned = validate_form_data(form, data, today=today)
     _check_unit_fields(uow.session, (definition.forms or {}).get(task.bpmn_id), cleaned)
     workflow = loading.load_workflow(ctx, definition, instance)
     before_states = stepping.snapshot(workflow)
@@ -181,6 +185,10 @@ def complete_in(ctx: "EngineContext", uow, task_id: int, actor: Actor,
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict(f"Công việc #{task_id} không còn ở trạng thái sẵn sàng (đã hết hạn hoặc "
                        "đã được xử lý); không có thay đổi nào được ghi")
+    if form is not None:  # date rules naming an earlier step's field read the task's data
+        wrong = form_rules.check(form, cleaned, today=None, context=spiff_task.data)
+        if wrong:
+            raise FormInvalid(wrong)
     # What the form may quote of a protected person stays out of the workflow and the audit.
     cleaned, audited = ctx.data_guard(uow, instance, task, cleaned,
                                       (definition.forms or {}).get(task.bpmn_id), actor, now)

@@ -24,7 +24,7 @@ from tests.bpmn.harness import utc_deadline as due  # "due on this day" as the t
 from tools.process_sources import complaint as source
 
 KEY = "complaint"
-FOLDERS = [source.FOLDER]
+FOLDERS = [source.FOLDER, "decision_followup"]  # the decision in force is followed up there
 BPMN_FILE = PROCESSES / source.FOLDER / f"{KEY}.bpmn"
 
 
@@ -91,7 +91,8 @@ def assess(s: Scenario, event: str) -> None:
 
 def notice(s: Scenario, sent_on: str, dialogue_on: str) -> None:
     s.complete("Task_kn_dialogue_notice", {
-        "notice_sent_on": sent_on, "dialogue_date": dialogue_on, "dialogue_place": "Trụ sở UBND",
+        "notice_sent_on": sent_on, "dialogue_date": f"{dialogue_on}T08:00:00+07:00",
+        "dialogue_place": "Trụ sở UBND",
         "dialogue_participants": "Chủ tịch UBND, người khiếu nại, người bị khiếu nại"})
 
 
@@ -114,10 +115,10 @@ def send(s: Scenario, sent_on: str, *extra_recipients: str) -> None:
         "recipients": ["complainant", "superior", "inspectorate", *extra_recipients]})
 
 
-def publish(s: Scenario, form: str, start_on: str, end_on: str, times: int = 1) -> None:
+def publish(s: Scenario, form: str, start_on: str, times: int | None = None, **extra) -> None:
     s.complete("Task_kn_publish", {
         "publication_form": form, "published_on": start_on, "publication_start": start_on,
-        "publication_end": end_on, "publication_times": times})
+        **({"publication_times": times} if times is not None else {}), **extra})
 
 
 def follow_up(s: Scenario, kind: str, on: str) -> None:
@@ -174,8 +175,11 @@ def test_first_complaint_findings_match_no_dialogue_becomes_final(ctx, clock, co
     assert s.fire_timers(datetime(2026, 10, 19, 16, 59, 58, tzinfo=timezone.utc)) == 0
     travel("2026-10-20", 0, 0)
     assert s.fire_timers(clock.current) == 1
-    assert s.status == "completed" and s.ready() == []
+    # Partly correct: something is to be carried out, the follow-up opens (issue 19 §1).
+    assert s.ready() == ["Task_df_plan"]
     assert "follow_up" not in s.data
+    assert (s.data["followup_source"], s.data["followup_reference"],
+            s.data["followup_overturns"]) == ("complaint", "215/QĐ-UBND", False)
 
 
 def test_refusal_cites_one_of_the_nine_grounds(ctx, clock, coverage, travel):
@@ -279,6 +283,7 @@ def test_second_complaint_remote_complex_dialogue_publication_lawsuit(ctx, clock
     notice(s, "2026-10-07", "2026-10-10")  # 3 days: too short
     assert s.data["dialogue_notice_days"] == 3
     assert s.ready() == ["Task_kn_dialogue_notice"]
+    travel("2026-10-08")
     notice(s, "2026-10-08", "2026-10-13")
     assert s.ready() == ["Task_kn_dialogue"]
     assert s.task("Task_kn_dialogue")["due_at"] == due("2026-11-16")
@@ -311,9 +316,21 @@ def test_second_complaint_remote_complex_dialogue_publication_lawsuit(ctx, clock
     assert s.ready() == ["Task_kn_publish"]
     assert s.task("Task_kn_publish")["due_at"] == due("2026-11-16")
     travel("2026-11-03")
-    publish(s, "posting", "2026-11-03", "2026-11-12")  # 10 days: not enough
-    assert s.data["publication_days"] == 10 and s.ready() == ["Task_kn_publish"]
-    publish(s, "posting", "2026-11-03", "2026-11-17")
+    publish(s, "broadcast", "2026-11-03", times=1)  # once: not enough (02 times)
+    assert s.data["publication_days"] == 1 and s.ready() == ["Task_kn_publish"]
+    # A posting's end is confirmed once its 15 days are over, never ahead (issue 19 §4).
+    publish(s, "posting", "2026-11-03")
+    assert s.ready() == [] and s.timer("Timer_kn_posting_period")["due_at"] == due("2026-11-17")
+    travel("2026-11-18", 0, 0)
+    assert s.fire_timers(clock.current) == 1 and s.ready() == ["Task_kn_publication_end"]
+    with pytest.raises(FormInvalid) as err:
+        s.complete("Task_kn_publication_end", {"publication_end": "2026-11-19"})
+    assert err.value.errors == {"publication_end": "Không được sau ngày hôm nay"}
+    with pytest.raises(FormInvalid) as err:
+        s.complete("Task_kn_publication_end", {"publication_end": "2026-11-02"})
+    assert err.value.errors == {"publication_end": "Không được trước «Công khai từ ngày» (03/11/2026)"}
+    s.complete("Task_kn_publication_end", {"publication_end": "2026-11-17"})
+    assert s.data["publication_days"] == 15 and s.data["publication_ok"] is True
     assert s.ready() == ["Task_kn_track_finality"]
     assert s.timer("Timer_kn_final")["due_at"] == due("2026-12-14")
 
@@ -362,7 +379,7 @@ def test_first_complaint_findings_differ_reverify_absent_complainant_second_comp
     send(s, "2026-11-06")
     assert s.ready() == ["Task_kn_publish"]  # the head chose to publish a first decision
     travel("2026-11-12")
-    publish(s, "meeting", "2026-11-12", "2026-11-12")
+    publish(s, "meeting", "2026-11-12", meeting_notice_sent_on="2026-11-09")
     travel("2026-11-20")
     follow_up(s, "second_complaint", "2026-11-20")
     assert s.status == "completed"
@@ -469,6 +486,65 @@ def test_acceptance_deadline_breach_reported_once(ctx, clock, coverage, travel):
     travel("2026-09-03")
     classify(s, acceptance="refuse")
     assert s.ready() == ["Task_kn_refuse", "Task_kn_report_overdue"]
+
+
+def test_time_limit_passed_is_refused_unless_an_obstacle_extends_it(ctx, clock, coverage, travel):
+    """Issue 19 §3: the 90-day limit (LKN Điều 9) is checked, not only shown: proposed for
+    acceptance past it, the complaint goes to the refusal (Điều 11 khoản 6); the days of an
+    objective obstacle are not counted."""
+    facts = {"complaint_level": "first", "complainants_status": "single", "acceptance": "accept",
+             "proposal_note": "Đề xuất thụ lý"}
+    late = start(ctx, clock, coverage, travel, "2026-08-25")
+    travel("2026-08-26")
+    receive(late, decision_known_on="2026-04-01")   # 90 days: Tue 30/6
+    late.complete("Task_kn_classify", facts)
+    assert late.data["time_limit_day"] == "2026-06-30" and late.data["time_limit_passed"] is True
+    assert late.ready() == ["Task_kn_refuse"]
+
+    ill = start(ctx, clock, coverage, travel, "2026-08-25")
+    travel("2026-08-26")
+    receive(ill, decision_known_on="2026-04-01")
+    with pytest.raises(FormInvalid) as refused:  # an obstacle needs its days and its evidence
+        ill.complete("Task_kn_classify", {**facts, "time_limit_obstacle": "illness"})
+    assert set(refused.value.errors) == {"time_limit_obstacle_days", "time_limit_obstacle_evidence"}
+    assert ill.ready() == ["Task_kn_classify"]
+    ill.complete("Task_kn_classify", {**facts, "time_limit_obstacle": "illness",
+                                      "time_limit_obstacle_days": 60,
+                                      "time_limit_obstacle_evidence": "Giấy ra viện số 12/BV"})
+    # 30/6 + 60 days of illness → Sat 29/8, a rest day as are 31/8, 1-2/9 → Thu 3/9 (BLDS Điều
+    # 148): received 25/8, within the limit.
+    assert ill.data["time_limit_day"] == "2026-09-03" and ill.data["time_limit_passed"] is False
+    assert ill.ready() == ["Task_kn_accept"]
+
+
+def test_wrong_complaint_decision_in_force_may_need_no_follow_up(ctx, clock, coverage, travel):
+    """Issue 19 §1: a decision that finds the complaint wrong keeps the contested act: the officer
+    may say nothing is to be carried out; otherwise the follow-up opens."""
+    for choice in ("none", "follow"):
+        s = start(ctx, clock, coverage, travel, "2026-08-20")
+        travel("2026-08-21")
+        receive(s)
+        classify(s)
+        accept(s, "2026-08-21")
+        travel("2026-09-10")
+        verify(s, "2026-09-10", match=True)
+        assess(s, "proceed")
+        travel("2026-09-18")
+        s.complete("Task_kn_decide", {
+            "decision_number": "216/QĐ-UBND", "decision_date": "2026-09-18",
+            "decision_result": "wrong", "decision_content": "Giữ nguyên quyết định thu hồi đất",
+            "publish_decision": False})
+        travel("2026-09-21")
+        send(s, "2026-09-21")
+        assert s.ready() == ["Task_kn_track_finality"]
+        s.fire_timers(travel("2026-10-20", 0, 0))
+        assert s.ready() == ["Task_kn_followup_choice"]
+        s.complete("Task_kn_followup_choice", {"followup_choice": choice,
+                                               "followup_none_reason": "Giữ nguyên quyết định"})
+        if choice == "none":
+            assert s.status == "completed" and s.ready() == []
+        else:
+            assert s.ready() == ["Task_df_plan"] and s.data["followup_overturns"] is False
 
 
 # ---- diagram -----------------------------------------------------------------------------------

@@ -232,6 +232,23 @@ def test_notice_deadline_breach_reports_to_the_head_while_the_notice_stays_open(
     assert s.status == "completed"
 
 
+def test_classification_and_approval_show_the_10_working_day_notice_due(ctx, clock, coverage,
+                                                                         travel):
+    # Issue 19 §4: the steps before the notice carry its legal clock (LTCD Điều 28.1); a
+    # classification still open when it passes is recorded (the notice step then reports it).
+    travel("2026-12-02")
+    s = start(ctx, coverage, clock)
+    s.complete("Task_register", LETTER)  # received Tue 1/12 + 10 working days → Tue 15/12
+    assert s.task("Task_classify")["due_at"] == utc_deadline("2026-12-15")
+    s.complete("Task_classify", FACTS)
+    assert s.task("Task_approve_route")["due_at"] == utc_deadline("2026-12-15")
+    s.complete("Task_approve_route", {"approve": False, "approval_note": "Phân loại lại"})
+    travel("2026-12-16")
+    assert s.fire_timers(datetime.fromisoformat(utc_deadline("2026-12-15")) + timedelta(seconds=1)) == 1
+    assert s.ready() == ["Task_classify"]
+    assert task_data(s, "Script_intake_notice_late")["classification_overdue"] is True
+
+
 def test_resolved_letter_with_nothing_new_is_stored_and_linked(ctx, clock, coverage, travel):
     travel("2026-12-02")
     s = handle(ctx, coverage, clock, facts={"resolved_nothing_new": True, "duplicate_of": "KN-2025-031"})

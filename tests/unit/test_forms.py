@@ -208,3 +208,104 @@ def test_data_must_be_an_object(form):
     with pytest.raises(FormInvalid) as err:
         validate_form_data(form, ["not", "a", "dict"])
     assert list(err.value.errors) == ["__form__"]
+
+
+# ------------------------------------------------------------------ cross-field rules (issue 19 §4)
+
+from datetime import date  # noqa: E402
+
+from engine.definitions import form_rules  # noqa: E402
+
+PUBLISH = form_of("""
+  <petitions:field name="method" type="enum" required="true" label="Hình thức">
+    <petitions:choice value="posting" label="Niêm yết"/>
+    <petitions:choice value="broadcast" label="Phát sóng"/>
+  </petitions:field>
+  <petitions:field name="broadcast_count" type="integer" required="true" label="Số lần phát sóng"
+                   when="method=broadcast"/>
+  <petitions:field name="posting_place" type="string" label="Nơi niêm yết"
+                   required_when="method!=broadcast"/>
+  <petitions:field name="posted_from" type="date" required="true" label="Từ ngày"
+                   not_after="today"/>
+  <petitions:field name="posted_until" type="date" label="Đến ngày"
+                   not_before="posted_from" not_after="today"/>
+  <petitions:field name="meeting_at" type="datetime" label="Thời điểm" not_before="posted_from"/>
+""")
+
+
+def test_conditional_fields_follow_the_chosen_method():
+    base = {"posted_from": "2026-05-02"}
+    # Posting: no broadcast count asked, any sent is dropped; the place is required.
+    with pytest.raises(FormInvalid) as err:
+        validate_form_data(PUBLISH, {**base, "method": "posting", "broadcast_count": "3"},
+                           today=date(2026, 5, 10))
+    assert err.value.errors == {"posting_place": "Bắt buộc nhập"}
+    cleaned = validate_form_data(PUBLISH, {**base, "method": "posting", "broadcast_count": "3",
+                                           "posting_place": "Trụ sở UBND"}, today=date(2026, 5, 10))
+    assert "broadcast_count" not in cleaned and cleaned["posting_place"] == "Trụ sở UBND"
+    # Broadcast: the count is required, the place is not.
+    with pytest.raises(FormInvalid) as err:
+        validate_form_data(PUBLISH, {**base, "method": "broadcast"}, today=date(2026, 5, 10))
+    assert err.value.errors == {"broadcast_count": "Bắt buộc nhập"}
+    assert validate_form_data(PUBLISH, {**base, "method": "broadcast", "broadcast_count": "2"},
+                              today=date(2026, 5, 10))["broadcast_count"] == 2
+    assert form_rules.client_rules(PUBLISH) == [
+        {"name": "broadcast_count", "when": {"field": "method", "op": "in", "values": ["broadcast"]}},
+        {"name": "posting_place",
+         "required_when": {"field": "method", "op": "not_in", "values": ["broadcast"]}}]
+
+
+def test_date_order_and_today_one_message_per_field():
+    data = {"method": "broadcast", "broadcast_count": "1", "posted_from": "2026-05-11",
+            "posted_until": "2026-05-01", "meeting_at": "2026-05-10T23:30:00+07:00"}
+    with pytest.raises(FormInvalid) as err:
+        validate_form_data(PUBLISH, data, today=date(2026, 5, 10))
+    assert err.value.errors == {
+        "posted_from": "Không được sau ngày hôm nay",
+        "posted_until": "Không được trước «Từ ngày» (11/05/2026)",
+        "meeting_at": "Không được trước «Từ ngày» (11/05/2026)"}
+    # Without a "today" (a caller that does not know the day) only the order is checked; the
+    # same day is allowed either side; a datetime compares its day in Vietnam time.
+    ok = {**data, "posted_from": "2026-05-10", "posted_until": "2026-05-10",
+          "meeting_at": "2026-05-09T18:00:00+00:00"}
+    assert validate_form_data(PUBLISH, ok, today=date(2026, 5, 10))["posted_until"] == "2026-05-10"
+    with pytest.raises(FormInvalid) as err:
+        validate_form_data(PUBLISH, {**ok, "meeting_at": "2026-05-09T16:00:00+00:00"},
+                           today=date(2026, 5, 10))
+    assert list(err.value.errors) == ["meeting_at"]
+
+
+def test_a_rule_naming_another_steps_field_reads_the_task_data():
+    form = form_of('<petitions:field name="decided_on" type="date" label="Ngày quyết định" '
+                   'not_before="dialogue_on"/>')
+    form_rules.link_forms({"Task_dialogue": form_of(
+        '<petitions:field name="dialogue_on" type="date" label="Ngày đối thoại"/>'),
+        "Task_decide": form})
+    cleaned = validate_form_data(form, {"decided_on": "2026-05-01"}, today=date(2026, 5, 10))
+    assert form_rules.check(form, cleaned, today=None, context={"dialogue_on": "2026-05-03"}) == {
+        "decided_on": "Không được trước «Ngày đối thoại» (03/05/2026)"}
+    assert form_rules.check(form, cleaned, today=None, context={}) == {}
+
+
+@pytest.mark.parametrize("fields, words", [
+    ('<petitions:field name="a" type="date" label="A" not_after="b"/>',
+     ["'a'", "'b'", "không có trong biểu mẫu nào"]),
+    ('<petitions:field name="a" type="string" label="A" when="b=x"/>',
+     ["'a'", "'b'", "không có trong biểu mẫu"]),
+    ('<petitions:field name="a" type="string" label="A" not_before="today"/>',
+     ["'a'", "chỉ dùng cho trường ngày"]),
+    ('<petitions:field name="m" type="enum" label="M"><petitions:choice value="x"/>'
+     '</petitions:field><petitions:field name="a" type="string" label="A" when="m=y"/>',
+     ["'a'", "'y'", "'m'"]),
+    ('<petitions:field name="a" type="string" label="A" when="m"/>'
+     '<petitions:field name="m" type="boolean" label="M"/>', ["'a'", "khai báo sau"]),
+    ('<petitions:field name="n" type="string" label="N"/>'
+     '<petitions:field name="a" type="date" label="A" not_before="n"/>',
+     ["'a'", "'n'", "không phải ngày"]),
+    ('<petitions:field name="a" type="date" label="A" not_after="to day"/>', ["'a'", "tên trường"]),
+])
+def test_unknown_or_wrong_references_are_refused_at_deploy(fields, words):
+    with pytest.raises(DeploymentError) as err:
+        form_rules.link_forms({"task_1": form_of(fields)}, "form.bpmn")
+    assert all(word in str(err.value) for word in words), str(err.value)
+    assert "task_1" in str(err.value)

@@ -60,6 +60,14 @@ ACCEPTANCE = [
     ("need_completion", "Chưa thụ lý: hướng dẫn ký đủ đơn, cử người đại diện bằng văn bản"),
     ("refuse", "Đề xuất không thụ lý (nêu căn cứ tại Điều 11 Luật Khiếu nại)"),
 ]
+OBSTACLES = [  # LKN Điều 9: time not counted in the time limit to complain
+    ("illness", "Ốm đau"),
+    ("disaster", "Thiên tai"),
+    ("war", "Địch họa"),
+    ("work_travel", "Đi công tác ở nơi xa"),
+    ("study_far", "Học tập ở nơi xa"),
+    ("other_objective", "Trở ngại khách quan khác"),
+]
 REFUSAL_GROUNDS = [  # LKN Điều 11, khoản 1-9
     ("k1_noi_bo_quy_pham_mat",
      "Khoản 1: quyết định, hành vi hành chính trong nội bộ cơ quan nhà nước, trong chỉ đạo điều "
@@ -144,6 +152,10 @@ FOLLOW_UPS = [
     ("second_complaint", "Người khiếu nại khiếu nại lần hai"),
     ("lawsuit", "Người khiếu nại khởi kiện vụ án hành chính tại Tòa án"),
 ]
+FOLLOWUP_CHOICES = [  # issue 19 §1: asked only when the complaint was wholly wrong
+    ("follow", "Lập hồ sơ theo dõi, đôn đốc thi hành"),
+    ("none", "Không cần theo dõi: quyết định giữ nguyên, không có việc phải thi hành"),
+]
 
 
 def _accept_due_script() -> str:
@@ -190,6 +202,7 @@ dialogue_rounds = 0
 dialogue_notice_rounds = 0
 dialogue_postponements = 0
 complainant_absent = False
+time_limit_obstacle_days = 0
 {_accept_due_script()}
 accept_late_on_entry = False
 """
@@ -199,6 +212,9 @@ if complaint_level == "second":
     time_limit_day = add_days(decision_known_on, 45 if remote_area else 30)
 else:
     time_limit_day = add_days(decision_known_on, 90)
+# Issue 19 §3: the time of an objective obstacle is not counted (LKN Điều 9); past the limit
+# without one, the complaint cannot be accepted (Điều 11 khoản 6): Gateway_kn_acceptance.
+time_limit_day = add_days(time_limit_day, time_limit_obstacle_days)
 time_limit_passed = received_on > time_limit_day
 accept_late_on_entry = today() > accept_due_day
 """
@@ -277,6 +293,9 @@ final_at = deadline(final_day)
 """
 
 PUBLICATION_CHECK_SCRIPT = """
+# Only a posting or a portal entry has an end (Task_kn_publication_end); other forms: one day.
+if publication_form != "posting" and publication_form != "portal":
+    publication_end = publication_start
 publication_days = days_between(publication_start, publication_end) + 1
 if publication_form == "meeting":
     publication_ok = True
@@ -284,7 +303,8 @@ elif publication_form == "posting" or publication_form == "portal":
     publication_ok = publication_days >= 15
 else:
     publication_ok = publication_times >= 2
-publication_late_on_entry = today() > publication_due_day
+# Late means started late: a posting is confirmed 15 days after it began, by design.
+publication_late_on_entry = publication_start > publication_due_day
 """
 
 LATE_RESOLUTION = "resolution_late_on_entry = today() > resolution_due_day"
@@ -382,6 +402,15 @@ def _classify_phase(p: Process, classify: int) -> None:
         Field("complaint_level", "enum", "Lần khiếu nại", True, LEVELS),
         Field("first_decision_reference", "string",
               "Quyết định giải quyết lần đầu (số, ngày) — với khiếu nại lần hai"),
+        # Issue 19 §3: the time limit is checked, its legal exceptions counted (LKN Điều 9).
+        Field("time_limit_obstacle", "enum", "Trở ngại khách quan trong thời hiệu (nếu có)",
+              choices=OBSTACLES, extra={"help": "Thời gian có trở ngại không tính vào thời hiệu "
+                                                "khiếu nại (Luật Khiếu nại Điều 9)"}),
+        Field("time_limit_obstacle_days", "integer", "Số ngày có trở ngại",
+              extra={"min": "1", "max": "3650", "when": "time_limit_obstacle",
+                     "required_when": "time_limit_obstacle"}),
+        Field("time_limit_obstacle_evidence", "string", "Giấy tờ chứng minh trở ngại",
+              extra={"when": "time_limit_obstacle", "required_when": "time_limit_obstacle"}),
         Field("complainants_status", "enum", "Người khiếu nại", True, COMPLAINANTS,
               {"help": "Nhiều người khiếu nại: chỉ thụ lý khi tất cả đã ký và đã cử người đại diện "
                        "bằng văn bản (TT 07/2013 Điều 5)"}),
@@ -393,8 +422,9 @@ def _classify_phase(p: Process, classify: int) -> None:
     p.script("Script_kn_after_classify", "Tính thời hiệu, cập nhật thời hạn thụ lý", HANDLING,
              classify, 2, AFTER_CLASSIFY_SCRIPT, doc=(
                  "Thời hiệu khiếu nại: 90 ngày (LKN Điều 9 [C]); lần hai: 30 ngày, vùng sâu vùng xa "
-                 "45 ngày (LKN Điều 33 [C]). time_limit_passed chỉ để tham khảo căn cứ khoản 6 "
-                 "Điều 11 (trừ thời gian trở ngại khách quan)."))
+                 "45 ngày (LKN Điều 33 [C]), cộng số ngày có trở ngại khách quan (LKN Điều 9 [C]). "
+                 "Hết thời hiệu thì không thụ lý (LKN Điều 11 khoản 6 [C]): đề xuất thụ lý vẫn "
+                 "chuyển sang bước thông báo không thụ lý."))
     p.xor("Gateway_kn_acceptance", "Đề xuất thụ lý?", HANDLING, classify, 3)
     p.user("Task_kn_accept", "Thụ lý, thông báo thụ lý", HEAD, classify, 4, form=[
         Field("accepted_on", "date", "Ngày thụ lý", True),
@@ -515,8 +545,11 @@ def _dialogue_phase(p: Process, dialogue: int) -> None:
     """Đối thoại: notice at least 05 days ahead, signed minutes."""
     p.xor("Gateway_kn_dialogue_needed", "Phải đối thoại?", HANDLING, dialogue, 0)
     p.user("Task_kn_dialogue_notice", "Thông báo đối thoại", HANDLING, dialogue, 1, row=1, form=[
-        Field("dialogue_date", "date", "Ngày đối thoại", True),
-        Field("notice_sent_on", "date", "Ngày gửi thông báo đối thoại", True),
+        Field("notice_sent_on", "date", "Ngày gửi thông báo đối thoại", True,
+              extra={"not_after": "today"}),
+        # A meeting needs a day and an hour (issue 19 §4); it cannot precede its notice.
+        Field("dialogue_date", "datetime", "Thời điểm đối thoại (ngày, giờ)", True,
+              extra={"not_before": "notice_sent_on"}),
         Field("dialogue_place", "string", "Địa điểm đối thoại", True),
         Field("dialogue_participants", "text", "Thành phần (người giải quyết, người khiếu nại hoặc "
               "người đại diện, luật sư, người bị khiếu nại, người có quyền, nghĩa vụ liên quan)",
@@ -531,7 +564,8 @@ def _dialogue_phase(p: Process, dialogue: int) -> None:
     p.user("Task_kn_dialogue", "Tổ chức đối thoại, lập biên bản", HANDLING, dialogue, 4, row=1,
            form=[
                Field("dialogue_result", "enum", "Kết quả buổi đối thoại", True, DIALOGUE_RESULTS),
-               Field("dialogue_held_on", "date", "Ngày đối thoại", True),
+               Field("dialogue_held_on", "date", "Ngày đối thoại", True,
+                     extra={"not_after": "today", "not_before": "notice_sent_on"}),
                Field("minutes_number", "string", "Số biên bản đối thoại (Mẫu 14)", True),
                Field("minutes_signed", "boolean", "Biên bản đã được ký", True,
                      extra={"help": "Người tham gia không ký thì ghi rõ lý do trong biên bản"}),
@@ -552,7 +586,8 @@ def _decision_phase(p: Process, decide: int) -> None:
     """Quyết định giải quyết and sending it."""
     p.user("Task_kn_decide", "Ban hành quyết định giải quyết khiếu nại", HEAD, decide, 0, form=[
         Field("decision_number", "string", "Số quyết định giải quyết khiếu nại", True),
-        Field("decision_date", "date", "Ngày ban hành", True),
+        Field("decision_date", "date", "Ngày ban hành", True,
+              extra={"not_after": "today", "not_before": "dialogue_held_on"}),
         Field("decision_result", "enum", "Kết luận", True, DECISION_RESULTS),
         Field("decision_content", "text", "Nội dung quyết định", True),
         Field("publish_decision", "boolean", "Công khai quyết định", True,
@@ -586,19 +621,35 @@ def _publication_phase(p: Process, publicise: int) -> None:
     p.user("Task_kn_publish", "Công khai quyết định giải quyết khiếu nại", PUBLISH, publicise, 1,
            form=[
                Field("publication_form", "enum", "Hình thức công khai", True, PUBLICATION_FORMS),
-               Field("published_on", "date", "Ngày công khai", True),
-               Field("publication_start", "date", "Công khai từ ngày", True),
-               Field("publication_end", "date", "Đến ngày", True,
-                     extra={"help": "Cuộc họp: cùng ngày với ngày bắt đầu"}),
+               Field("published_on", "date", "Ngày công khai", True,
+                     extra={"not_after": "today", "not_before": "decision_date"}),
+               Field("publication_start", "date", "Công khai từ ngày", True,
+                     extra={"not_after": "today", "not_before": "decision_date"}),
+               # The fields follow the method (issue 19 §4): a count only for broadcast and print.
                Field("publication_times", "integer", "Số lần phát sóng hoặc số báo đã đăng", True,
-                     extra={"min": "1", "help": "Cuộc họp, niêm yết, cổng thông tin: ghi 1"}),
-               Field("meeting_notice_sent_on", "date", "Ngày thông báo cuộc họp công khai"),
+                     extra={"min": "1", "when": "publication_form=broadcast|print"}),
+               Field("meeting_notice_sent_on", "date", "Ngày thông báo cuộc họp công khai", True,
+                     extra={"when": "publication_form=meeting",
+                            "not_after": "publication_start"}),
                Field("publication_note", "text", "Ghi chú"),
            ], doc=("Quyết định lần hai công khai trong 15 ngày kể từ ngày ban hành: cuộc họp (thông "
                    "báo trước 03 ngày làm việc), niêm yết ≥ 15 ngày liên tục, hoặc thông tin đại "
                    "chúng (phát thanh, truyền hình ≥ 02 lần; báo in ≥ 02 số; cổng thông tin ≥ 15 "
                    "ngày) (LKN Điều 41.2; NĐ 75/2012 Điều 12 [C]). Quyết định lần đầu: công khai khi "
                    "Thủ trưởng quyết định, cùng thời hạn. Thời hạn: publication_due."))
+    # Posting and portal: the end is confirmed once the period is over, never ahead of it.
+    p.xor("Gateway_kn_publication_form", "Niêm yết, đăng tải?", PUBLISH, publicise, 2, row=1)
+    p.script("Script_kn_posting_period", "Tính ngày đủ 15 ngày niêm yết, đăng tải", PUBLISH,
+             publicise, 3, row=1, code="posting_period_ends_on = add_days(publication_start, 14)\n"
+                                       "posting_period_ends_at = deadline(posting_period_ends_on)")
+    p.timer_catch("Timer_kn_posting_period", "Đủ 15 ngày liên tục", PUBLISH, publicise, 4,
+                  "posting_period_ends_at", row=1)
+    p.user("Task_kn_publication_end", "Xác nhận kết thúc niêm yết, đăng tải", PUBLISH, publicise, 5,
+           row=1, form=[
+               Field("publication_end", "date", "Niêm yết, đăng tải đến ngày", True,
+                     extra={"not_before": "publication_start", "not_after": "today"}),
+           ], doc=("Niêm yết, đăng tải ít nhất 15 ngày liên tục (NĐ 75/2012 Điều 12 [C]); chỉ xác "
+                   "nhận khi đã hết thời gian niêm yết, không ghi ngày trong tương lai."))
     p.script("Script_kn_publication_check", "Kiểm tra thời gian, số lần công khai", PUBLISH,
              publicise, 2, PUBLICATION_CHECK_SCRIPT)
     p.xor("Gateway_kn_publication_ok", "Công khai đủ thời gian?", PUBLISH, publicise, 3)
@@ -643,18 +694,22 @@ def _withdrawal(p: Process, close: int) -> None:
 
 def _closing_phase(p: Process, close: int) -> None:
     """Kết thúc: finality, second complaint, lawsuit, termination; the breach funnel."""
-    p.user("Task_kn_track_finality", "Theo dõi hiệu lực của quyết định", HANDLING, close, 0, form=[
+    p.user("Task_kn_track_finality", "Chờ quyết định có hiệu lực: ghi nhận khiếu nại lần hai, khởi "
+           "kiện (nếu có)", HANDLING, close, 0, form=[
         Field("follow_up", "enum", "Diễn biến sau quyết định", True, FOLLOW_UPS),
         Field("follow_up_on", "date", "Ngày ghi nhận", True),
         Field("follow_up_reference", "string", "Số văn bản thụ lý của cơ quan cấp trên hoặc Tòa án",
               True),
     ], doc=("Quyết định có hiệu lực pháp luật sau 30 ngày kể từ ngày ban hành, vùng sâu vùng xa 45 "
-            "ngày, nếu không khiếu nại lần hai hoặc khởi kiện (LKN Điều 44 [C]). Hẹn giờ ngắt tại "
-            "final_at kết thúc quy trình; ghi nhận khiếu nại lần hai (chỉ với quyết định lần đầu, "
-            "LKN Điều 33 [C]) hoặc khởi kiện (LKN Điều 7 [C]) trước ngày đó."))
+            "ngày, nếu không khiếu nại lần hai hoặc khởi kiện (LKN Điều 44 [C]). Bước này chờ đến "
+            "final_day, không có việc gì phải làm nếu không có diễn biến: chỉ ghi nhận khiếu nại "
+            "lần hai (chỉ với quyết định lần đầu, LKN Điều 33 [C]) hoặc khởi kiện (LKN Điều 7 "
+            "[C]) trước ngày đó. Đến final_day, hẹn giờ ngắt mở bước theo dõi, đôn đốc thi hành "
+            "(decision_followup)."))
     p.xor("Gateway_kn_follow_up", "Diễn biến?", HANDLING, close, 1)
     p.end("End_kn_second_complaint", "Khiếu nại lần hai (cấp trên giải quyết)", HANDLING, close, 2)
-    p.end("End_kn_final", "Quyết định có hiệu lực pháp luật", HANDLING, close, 1, row=1)
+    p.end("End_kn_final", "Có hiệu lực, không cần theo dõi thi hành", HANDLING, close, 1, row=1)
+    _followup(p, close)
     p.end("End_kn_lawsuit", "Khởi kiện vụ án hành chính", HANDLING, close, 2, row=1)
     p.user("Task_kn_terminate", "Quyết định đình chỉ giải quyết khiếu nại", HEAD, close, 0, row=1,
            form=[
@@ -682,6 +737,42 @@ def _closing_phase(p: Process, close: int) -> None:
                    "trách nhiệm (NĐ 154/2026 Điều 41 [S])."))
     p.end("End_kn_breach_reported", "Đã báo cáo chậm thời hạn", HEAD, close, 5, row=5)
     p.end("End_kn_breach_known", "Đã báo cáo ở bước trước", HEAD, close, 4, row=4)
+
+
+IN_FORCE_SCRIPT = """
+followup_source = "complaint"
+followup_reference = decision_number
+followup_overturns = complaint_level == "second" and decision_result != "wrong"
+"""
+
+
+def _followup(p: Process, close: int) -> None:
+    """Issue 19 §1: the decision in force is followed up (processes/decision_followup), unless the
+    complaint was wholly wrong and the officer says nothing is to be carried out."""
+    p.script("Script_kn_in_force", "Quyết định có hiệu lực: chuẩn bị theo dõi thi hành", HANDLING,
+             close, 0, IN_FORCE_SCRIPT, row=1)
+    p.xor("Gateway_kn_followup_needed", "Khiếu nại sai?", HANDLING, close, 0, row=2)
+    p.user("Task_kn_followup_choice", "Quyết định giữ nguyên: có cần theo dõi thi hành?", HANDLING,
+           close, 1, row=2, form=[
+               Field("followup_choice", "enum", "Theo dõi thi hành", True, FOLLOWUP_CHOICES),
+               Field("followup_none_reason", "text", "Lý do không cần theo dõi",
+                     extra={"required_when": "followup_choice=none"}),
+           ], doc=("Chỉ hỏi khi quyết định kết luận khiếu nại sai: quyết định, hành vi bị khiếu nại "
+                   "được giữ nguyên, có thể không còn việc phải thi hành. Khiếu nại đúng, đúng một "
+                   "phần thì luôn lập hồ sơ theo dõi, đôn đốc thi hành (seed 001; LKN Điều 44 [C], "
+                   "Điều 45-46 [U])."))
+    p.xor("Gateway_kn_followup_choice", "Theo dõi?", HANDLING, close, 2, row=2)
+    p.call("Call_kn_followup", "Theo dõi, đôn đốc thi hành quyết định", HANDLING, close, 0,
+           "decision_followup", row=3, doc="processes/decision_followup (docs/processes/followup.md).")
+    p.end("End_kn_followed_up", "Quyết định đã được thi hành", HANDLING, close, 1, row=3)
+    p.flow("Script_kn_in_force", "Gateway_kn_followup_needed")
+    p.flow("Gateway_kn_followup_needed", "Task_kn_followup_choice", "Khiếu nại sai",
+           'decision_result == "wrong"')
+    p.flow("Gateway_kn_followup_needed", "Call_kn_followup", "Có việc phải thi hành", default=True)
+    p.flow("Task_kn_followup_choice", "Gateway_kn_followup_choice")
+    p.flow("Gateway_kn_followup_choice", "End_kn_final", "Không cần", 'followup_choice == "none"')
+    p.flow("Gateway_kn_followup_choice", "Call_kn_followup", "Theo dõi", default=True)
+    p.flow("Call_kn_followup", "End_kn_followed_up")
 
 
 def _deadlines(p: Process) -> None:
@@ -712,7 +803,7 @@ def _deadlines(p: Process) -> None:
         p.flow(timer, script)
     p.timer("Timer_kn_final", "Quyết định có hiệu lực", "Task_kn_track_finality",
             time_date="final_at", interrupting=True)
-    p.flow("Timer_kn_final", "End_kn_final")
+    p.flow("Timer_kn_final", "Script_kn_in_force")
     for script_id, _, _ in BREACHES:
         p.flow(script_id, "Gateway_kn_breach")
     p.flow("Gateway_kn_breach", "End_kn_breach_known", "Đã báo cáo", "breach_known")
@@ -728,12 +819,14 @@ def _flows(p: Process) -> None:
     p.flow("Script_kn_after_receive", "Task_kn_classify")
     p.flow("Task_kn_classify", "Script_kn_after_classify")
     p.flow("Script_kn_after_classify", "Gateway_kn_acceptance")
-    p.flow("Gateway_kn_acceptance", "Task_kn_accept", "Thụ lý",
-           'acceptance == "accept" and complainants_status != "many_incomplete"')
+    p.flow("Gateway_kn_acceptance", "Task_kn_accept", "Thụ lý (còn thời hiệu)",
+           'acceptance == "accept" and complainants_status != "many_incomplete" '
+           'and not time_limit_passed')
     p.flow("Gateway_kn_acceptance", "Task_kn_request_completion", "Chưa đủ chữ ký, chưa cử đại diện",
            'acceptance == "need_completion" or (acceptance == "accept" and '
            'complainants_status == "many_incomplete")')
-    p.flow("Gateway_kn_acceptance", "Task_kn_refuse", "Không thụ lý", default=True)
+    p.flow("Gateway_kn_acceptance", "Task_kn_refuse", "Không thụ lý (hoặc hết thời hiệu)",
+           default=True)
     p.flow("Task_kn_request_completion", "Script_kn_completion")
     p.flow("Script_kn_completion", "Gateway_kn_completion")
     p.flow("Gateway_kn_completion", "Task_kn_classify", "Đã bổ sung",
@@ -793,7 +886,14 @@ def _flows(p: Process) -> None:
     p.flow("Gateway_kn_publish", "Task_kn_publish", "Lần hai, hoặc Thủ trưởng quyết định công khai",
            "publication_required")
     p.flow("Gateway_kn_publish", "Task_kn_track_finality", "Không công khai", default=True)
-    p.flow("Task_kn_publish", "Script_kn_publication_check")
+    p.flow("Task_kn_publish", "Gateway_kn_publication_form")
+    p.flow("Gateway_kn_publication_form", "Script_kn_posting_period", "Niêm yết, đăng tải",
+           'publication_form in ("posting", "portal")')
+    p.flow("Gateway_kn_publication_form", "Script_kn_publication_check", "Cuộc họp, báo chí",
+           default=True)
+    p.flow("Script_kn_posting_period", "Timer_kn_posting_period")
+    p.flow("Timer_kn_posting_period", "Task_kn_publication_end")
+    p.flow("Task_kn_publication_end", "Script_kn_publication_check")
     p.flow("Script_kn_publication_check", "Gateway_kn_publication_ok")
     p.flow("Gateway_kn_publication_ok", "Task_kn_publish", "Chưa đủ thời gian, số lần",
            "not publication_ok")

@@ -208,6 +208,8 @@ def _classify(p: Process, ph: int) -> None:
                Field("transfer_slip_number", "string", "Số phiếu chuyển đơn (Mẫu 03)", required=True),
                Field("transfer_to", "string", "Cơ quan có thẩm quyền nhận đơn", required=True),
                Field("transfer_slip_on", "date", "Ngày chuyển", required=True),
+               # A unit of this system: the case moves there with its history (issue 20 §5).
+               Field("receiving_unit", "unit", "Đơn vị nhận đơn trong hệ thống (nếu có)"),
                Field("denouncer_notified", "enum", "Thông báo cho người tố cáo", required=True,
                      choices=[("notified", "Đã thông báo việc chuyển đơn"),
                               ("guided", "Tố cáo trực tiếp: đã hướng dẫn đến cơ quan có thẩm quyền")]),
@@ -489,7 +491,11 @@ def _conclude(p: Process, ph: int) -> None:
              "action_due = add_working_days(concluded_on, 7)\n"
              "action_due_at = deadline(action_due)\n"
              "publication_due = add_working_days(concluded_on, 7)\n"
-             "publication_due_at = deadline(publication_due)",
+             "publication_due_at = deadline(publication_due)\n"
+             # what the follow-up process (decision_followup) reads, issue 19 §1
+             'followup_source = "denunciation"\n'
+             "followup_reference = conclusion_number\n"
+             "followup_overturns = False",
              doc="Gửi kết luận 05 ngày làm việc (LTC Điều 35 [C]); xử lý kết luận 07 ngày làm việc "
                  "(LTC Điều 36 [C]); công khai 07 ngày làm việc (LTC Điều 40; NĐ 31 Điều 6 [C]).")
     p.parallel("Par_den_after_conclusion", "Gửi, xử lý và công khai kết luận", HEAD, ph, 14)
@@ -649,7 +655,8 @@ def _publish(p: Process, ph: int) -> None:
             ("posting", "Niêm yết tại trụ sở (ít nhất 15 ngày liên tục)"),
             ("portal", "Đăng trên cổng, trang thông tin điện tử (ít nhất 15 ngày liên tục)"),
             ("media", "Thông báo trên báo nói, báo hình, báo in (ít nhất 02 lần)")]),
-        Field("published_on", "date", "Ngày công khai", required=True),
+        Field("published_on", "date", "Ngày công khai", required=True,
+              extra={"not_before": "concluded_on"}),
         Field("publication_place", "string", "Nơi niêm yết, địa chỉ đăng tải hoặc cơ quan báo chí",
               required=True),
     ], doc="Công khai kết luận trong 07 ngày làm việc kể từ ngày kết luận, không công khai thông tin "
@@ -666,12 +673,14 @@ def _publish(p: Process, ph: int) -> None:
                   "publication_ends_at", row=1)
     p.user("Task_den_publication_removed", "Xác nhận kết thúc niêm yết, đăng tải", PUBLISH, ph, 5,
            row=1, form=[
-               Field("publication_removed_on", "date", "Ngày gỡ", required=True),
+               Field("publication_removed_on", "date", "Ngày gỡ", required=True,
+                     extra={"not_after": "today", "not_before": "published_on"}),
            ], doc="Xác nhận thời gian niêm yết, đăng tải đủ 15 ngày liên tục (NĐ 31 Điều 6 [C]).")
     p.user("Task_den_publication_media", "Xác nhận số lần thông báo trên báo nói, báo hình, báo in",
            PUBLISH, ph, 3, row=2, form=[
                Field("media_times", "integer", "Số lần thông báo", required=True, extra={"min": "2"}),
-               Field("media_last_on", "date", "Ngày thông báo lần cuối", required=True),
+               Field("media_last_on", "date", "Ngày thông báo lần cuối", required=True,
+                     extra={"not_before": "published_on"}),
            ], doc="Thông báo trên phương tiện thông tin đại chúng ít nhất 02 lần (NĐ 31 Điều 6 [C]).")
     p.xor("GW_den_pub_merge", "", PUBLISH, ph, 6)
     p.script("Script_den_publication_overdue", "Ghi nhận quá hạn công khai", HEAD, ph, 1,
@@ -716,6 +725,10 @@ def _finish(p: Process, ph: int) -> None:
     p.timer("Timer_den_termination_notice", "Hạn gửi quyết định", "Task_den_termination_notice",
             time_date="decision_notice_due_at")
     p.parallel("Par_den_join", "", HANDLING, ph, 2, row=H_REFUSE)
+    p.call("Call_den_followup", "Theo dõi, đôn đốc thi hành kết luận", HANDLING, ph, 3,
+           "decision_followup", row=H_REFUSE,
+           doc=("Kết luận đã gửi, xử lý, công khai: lập hồ sơ theo dõi, đôn đốc thi hành (seed "
+                "001; LTC Điều 44-45 [U]); processes/decision_followup, docs/processes/followup.md."))
     p.xor("GW_den_close_merge", "", HANDLING, ph, 3)
     p.user("Task_den_close", "Lập, lưu trữ hồ sơ; cập nhật cơ sở dữ liệu", HANDLING, ph, 4, form=[
         Field("closed_on", "date", "Ngày kết thúc hồ sơ", required=True),
@@ -738,7 +751,8 @@ def _finish(p: Process, ph: int) -> None:
     p.flow("Task_den_terminate", "Script_den_termination_due")
     p.flow("Script_den_termination_due", "Task_den_termination_notice")
     p.flow("Task_den_termination_notice", "GW_den_close_merge")
-    p.flow("Par_den_join", "GW_den_close_merge")
+    p.flow("Par_den_join", "Call_den_followup")
+    p.flow("Call_den_followup", "GW_den_close_merge")
     p.flow("GW_den_close_merge", "Task_den_close")
     p.flow("Task_den_close", "End_den_closed")
     p.flow("Timer_den_termination_notice", "Script_den_decision_notice_overdue")

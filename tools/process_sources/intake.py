@@ -27,8 +27,9 @@ URGENT_MARKERS = ("mass_case", "complex_case", "hot_spot")
 # ---- forms -------------------------------------------------------------------------------------
 
 
-def _bool(name: str, label: str) -> Field:
-    return Field(name, "boolean", label, required=True)
+def _bool(name: str, label: str, default: bool | None = None) -> Field:
+    extra = {} if default is None else {"default": "true" if default else "false"}
+    return Field(name, "boolean", label, required=True, extra=extra)
 
 
 def _date(name: str, label: str) -> Field:
@@ -53,7 +54,8 @@ REGISTER_FORM = [
         ("none", "Không có (công dân tự gửi)"), ("deputy", "Đại biểu Quốc hội/HĐND"),
         ("press", "Cơ quan báo chí"), ("mttq", "Mặt trận Tổ quốc"),
         ("body", "Cơ quan, tổ chức khác"), ("leader", "Lãnh đạo chuyển")]),
-    _string("forwarded_by", "Tên cơ quan, người chuyển đơn"),
+    Field("forwarded_by", "string", "Tên cơ quan, người chuyển đơn",
+          extra={"required_when": "forwarder_kind!=none"}),
     _string("sender_name", "Họ và tên người gửi"),
     _string("sender_id_number", "Số định danh cá nhân/Căn cước"),
     _string("sender_phone", "Số điện thoại"),
@@ -80,17 +82,22 @@ CLASSIFY_FORM = [
     Field("petition_type", "enum", "Loại đơn theo nội dung", required=True, choices=[
         ("complaint", "Khiếu nại"), ("denunciation", "Tố cáo"), ("recommendation", "Kiến nghị"),
         ("feedback", "Phản ánh"), ("mixed", "Nhiều nội dung")]),
-    _bool("in_vietnamese", "Đơn viết bằng tiếng Việt"),
+    # The usual answer is pre-selected (issue 19 §4); has_identity and anonymous are pre-filled
+    # from the register's senders on the task page (petitions/tasks/step_context.py).
+    _bool("in_vietnamese", "Đơn viết bằng tiếng Việt", True),
     _bool("has_identity", "Đơn ghi rõ họ tên, địa chỉ, có chữ ký hoặc điểm chỉ"),
     _bool("anonymous", "Đơn nặc danh, mạo danh hoặc không xác định được người gửi"),
-    _bool("within_competence", "Thuộc thẩm quyền giải quyết của cơ quan, đơn vị"),
-    _bool("already_sent_to_competent", "Đơn đồng thời gửi nhiều nơi, trong đó có cơ quan có thẩm quyền"),
-    _bool("already_guided", "Người gửi đã được hướng dẫn một lần về cùng nội dung"),
-    _bool("already_transferred", "Đơn cùng nội dung đã được chuyển một lần"),
-    _bool("resolved_nothing_new", "Vụ việc đã được giải quyết, đơn không có nội dung, tình tiết mới"),
-    _bool("crime_signs", "Nội dung đơn có dấu hiệu tội phạm"),
-    _bool("party_member", "Phản ánh, tố cáo đảng viên vi phạm quy định của Đảng"),
-    _bool("concrete_content", "Nội dung rõ ràng, chỉ rõ người vi phạm, có tài liệu, chứng cứ cụ thể"),
+    _bool("within_competence", "Thuộc thẩm quyền giải quyết của cơ quan, đơn vị", True),
+    _bool("already_sent_to_competent", "Đơn đồng thời gửi nhiều nơi, trong đó có cơ quan có thẩm quyền",
+          False),
+    _bool("already_guided", "Người gửi đã được hướng dẫn một lần về cùng nội dung", False),
+    _bool("already_transferred", "Đơn cùng nội dung đã được chuyển một lần", False),
+    _bool("resolved_nothing_new", "Vụ việc đã được giải quyết, đơn không có nội dung, tình tiết mới",
+          False),
+    _bool("crime_signs", "Nội dung đơn có dấu hiệu tội phạm", False),
+    _bool("party_member", "Phản ánh, tố cáo đảng viên vi phạm quy định của Đảng", False),
+    _bool("concrete_content", "Nội dung rõ ràng, chỉ rõ người vi phạm, có tài liệu, chứng cứ cụ thể",
+          True),
     # Optional: the head of the unit above resolves, and alone may read the denouncer's identity.
     Field("accused_is_head", "boolean", "Người bị tố cáo là người đứng đầu cơ quan, đơn vị (cấp "
           "trên trực tiếp giải quyết, Luật Tố cáo Điều 12, 13)"),
@@ -313,14 +320,28 @@ def _classify(p: Process) -> None:
                "điều kiện xử lý, thẩm quyền, đơn trùng; lập Phiếu đề xuất thụ lý (Thông tư "
                "05/2021/TT-TTCP Điều 13, Mẫu 01 [C]). Đơn tố cáo: tiếp nhận, phân loại, kiểm tra "
                "điều kiện trong 07 ngày làm việc (Luật Tố cáo Điều 24 khoản 1 [C]).")
+    # The citizen must be told within 10 working days (LTCD Điều 28.1): the steps that lead to the
+    # notice show that due date, and missing it is reported like the notice itself.
+    p.timer("Timer_classify_notice", "Hạn thông báo 10 ngày làm việc", "Task_classify",
+            time_date="notice_due")
+    p.flow("Timer_classify_notice", "Script_intake_notice_late")
     p.rule("Rule_classify", "Xác định hướng xử lý", L_HANDLING, P_CLASSIFY, 1, DECISION,
            doc="Bảng quyết định classify_petition (FIRST): hướng xử lý, căn cứ pháp lý và việc có "
                "phải thông báo cho người gửi hay không.")
-    p.user("Task_approve_route", "Duyệt đề xuất xử lý đơn", L_HEAD, P_CLASSIFY, 2,
+    # One row down: the "Phân loại lại" loop passes above it, clear of its deadline timer.
+    p.user("Task_approve_route", "Duyệt đề xuất xử lý đơn", L_HEAD, P_CLASSIFY, 2, row=1,
            form=[_bool("approve", "Đồng ý với đề xuất xử lý"),
                  _text("approval_note", "Ý kiến của thủ trưởng")],
            doc="Thủ trưởng cho ý kiến vào Phiếu đề xuất (Thông tư 05/2021/TT-TTCP Điều 13). "
                "Không đồng ý: trả lại cán bộ phân loại lại.")
+    p.timer("Timer_approve_notice", "Hạn thông báo 10 ngày làm việc", "Task_approve_route",
+            time_date="notice_due")
+    p.flow("Timer_approve_notice", "Script_intake_notice_late")
+    # Recorded here; the head's report comes from the notice step, whose deadline has then passed.
+    p.script("Script_intake_notice_late", "Ghi nhận chậm phân loại, duyệt đề xuất", L_HEAD, P_CLASSIFY,
+             1, "notice_overdue = True\nclassification_overdue = True", row=2)
+    p.end("End_intake_notice_late", "Đã ghi nhận", L_HEAD, P_CLASSIFY, 3, row=2)
+    p.flow("Script_intake_notice_late", "End_intake_notice_late")
     p.xor("Gw_approved", "Thủ trưởng đồng ý?", L_HEAD, P_CLASSIFY, 3)
     p.flow("Gw_intake_split", "Task_classify")
     p.flow("Task_classify", "Rule_classify")
@@ -390,7 +411,9 @@ def _routes(p: Process) -> None:
            row=7,
            form=[_string("transfer_number", "Số phiếu chuyển đơn", required=True),
                  _string("receiving_body", "Cơ quan nhận đơn", required=True),
-                 _date("transferred_on", "Ngày chuyển")],
+                 _date("transferred_on", "Ngày chuyển"),
+                 # A unit of this system: the case moves there with its history (issue 20 §5).
+                 Field("receiving_unit", "unit", "Đơn vị nhận đơn trong hệ thống (nếu có)")],
            doc="Không thuộc thẩm quyền: chuyển đơn một lần kèm Phiếu chuyển đơn (Luật Tiếp công dân "
                "Điều 26 khoản 2 [C]; Thông tư 05/2021/TT-TTCP Điều 14 khoản 1, Mẫu 03 [C]). Tố cáo: "
                "chuyển trong 05 ngày làm việc kể từ ngày nhận, chỉ chuyển một lần (Luật Tố cáo Điều "

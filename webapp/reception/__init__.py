@@ -225,6 +225,10 @@ def _register(ctx, options, registration, values, uploads, token):
     staging.discard(token)
     _forget(token)
     # The citizen's PIN, shown once on the receipt (webapp/public take_receipt_pin), never stored.
+    if registration.anonymous and not registration.senders:
+        flash(_("Đã vào sổ đơn số %(number)s (đơn không có người gửi: không lập phiếu tiếp nhận).",
+                number=result["number"]), "success")
+        return redirect(url_for("reception.receipt", petition_id=result["petition_id"]))
     session[RECEIPT_PIN.format(result["petition_id"])] = result["pin"]
     flash(_("Đã vào sổ đơn số %(number)s. Mã tra cứu của công dân: %(code)s",
             number=result["number"], code=result["tracking_code"]), "success")
@@ -259,5 +263,8 @@ def receipt(petition_id: int):
     if not current_user.has_any(*ROLES):
         abort(403)
     data = _receipt_data(ctx, petition_id)
+    if not data["senders"]:  # no receipt to nobody (issue 19 §4): the register's own record
+        return render_template("reception/anonymous_record.html", options=forms.load_options(ctx),
+                               vn_date=vn_date, **data)
     return render_template("reception/receipt.html", options=forms.load_options(ctx),
                            vn_date=vn_date, **data)

@@ -190,6 +190,9 @@ def parse(form: MultiDict, options: FormOptions, *, unit_code: str | None, today
     forwarder_kind = data.get("forwarder_kind", "none")
     if forwarder_kind != "none" and not data.get("forwarded_by"):
         errors.setdefault("forwarded_by", _("Ghi tên cơ quan, người chuyển đơn"))
+    if data.get("channel") == "forwarded" and forwarder_kind == "none":  # issue 19 §4
+        errors.setdefault("forwarder_kind", _("Đơn do cơ quan, tổ chức chuyển đến: chọn cơ quan, "
+                                              "người chuyển đơn"))
     registration = Registration(
         # Stand-ins where a value did not parse: its own error is already reported.
         received_on=data.get("received_on") or today, channel=data.get("channel", ""),

@@ -20,7 +20,8 @@ from engine.accounts import users
 from engine.errors import Conflict, Forbidden, FormInvalid, InvalidState
 from engine.work import human_tasks
 from engine.working_days import VN_TZ
-from petitions.tasks import inbox as inbox_q, task_page as task_q
+from engine.definitions.form_rules import client_rules
+from petitions.tasks import inbox as inbox_q, step_context, task_page as task_q
 from webapp.engine_access import current_actor, engine_ctx
 from petitions.documents import step_files
 from webapp.tasks.forms import display_values, submitted_data
@@ -224,17 +225,21 @@ def _render_task(task_id: int, *, posted: dict | None = None, errors: dict | Non
     page = task_q.task_page(ctx, task_id, actor)
     form = page["form"]
     draft = page["draft"]["data"] if page["draft"] else None
+    # What the step shows and pre-fills besides its form (issue 19 §4): the computed route, the
+    # senders, the values known from the desk or an earlier step.
+    context = step_context.step_context(ctx, task_id, actor) if page["access"]["view"] else {}
     if posted is not None:
         values = display_values(form, posted)
     else:
-        values = display_values(form, page["previous_values"], draft)
+        values = display_values(form, context.get("prefill"), page["previous_values"], draft)
     for doc in page["documents"]:
         doc["url"] = document_url(page["petition"]["id"], doc["id"])
     return render_template("tasks/task.html", page=page, task=page["task"], form=form,
                            fields_form=step_documents.plain_form(form),
                            document_fields=step_documents.document_fields(form),
                            values=values, errors=errors or {}, labels=inbox_q.choice_labels(ctx),
-                           posted=posted is not None), status
+                           posted=posted is not None, context=context,
+                           form_rules=client_rules(form)), status
 
 
 def document_url(petition_id: int, doc_id: int) -> str:
