@@ -75,6 +75,10 @@ OPEN = {
     "Task_den_notify_accept": "Đang thông báo việc thụ lý tố cáo",
     "Task_den_conclusion": "Đang giải quyết tố cáo",
     "Task_pakn_answer": "Đang chuẩn bị văn bản trả lời",
+    # issue 19 §1: the follow-up of a decision in force or a conclusion (decision_followup)
+    **{step: "Quyết định, kết luận đã có hiệu lực, đang được theo dõi, đôn đốc thi hành"
+       for step in ("Task_df_plan", "Task_df_first_level", "Task_df_track", "Task_df_urge",
+                    "Task_df_report")},
 }
 DECIDED = {"Task_kn_decide", "Task_kn_terminate", "Task_den_conclusion",
            "Task_den_termination_notice", "Task_pakn_answer", "Task_pakn_refusal",

@@ -17,6 +17,7 @@ from engine.definitions.validation import validate_bundle
 from petitions.roles import ROLES
 from tests.bpmn import harness
 from tests.bpmn.diagrams import NS
+from tests.bpmn.followup_steps import carried_out
 from tests.bpmn.harness import Scenario, utc_deadline
 from tools.process_sources import denunciation as source
 
@@ -33,7 +34,7 @@ PLAIN_IDENTITY_KEYS = set(IDENTITY)
 
 def start(ctx, coverage, clock, **changes) -> Scenario:
     return Scenario(ctx, "denunciation", coverage, clock=clock,
-                    data={**LETTER, **changes}, folders=["denunciation"])
+                    data={**LETTER, **changes}, folders=["denunciation", "decision_followup"])
 
 
 # Every scenario here reads the data of a task that is open at that moment.
@@ -108,6 +109,8 @@ def publish(s, form="meeting", published_on="2026-10-09"):
 
 
 def close(s):
+    if "Task_df_plan" in s.ready():  # a conclusion is followed up first (issue 19); a termination not
+        carried_out(s, "2026-12-31")
     s.complete("Task_den_close", {"closed_on": "2026-10-20", "archive_number": "HS-TC-15"})
     assert s.status == "completed"
 
@@ -213,6 +216,7 @@ def test_forwarded_letter_accepted_concluded_published_with_identity_sealed(ctx,
     s.complete("Task_den_sanction", {"sanction_measures": "Khiển trách; hoàn trả tiền đã thu",
                                      "sanction_on": "2026-09-15"})
     publish(s, "meeting", published_on="2026-09-16")
+    carried_out(s, "2026-12-31")
     s.complete("Task_den_close", {"closed_on": "2026-09-20", "archive_number": "HS-TC-15"})
     assert s.ready() == ["Task_den_reply_forwarder"]  # the branch forked before the seal ends last
     s.complete("Task_den_reply_forwarder", {"forward_reply_number": "30/UBND",
@@ -226,7 +230,9 @@ def test_forwarded_letter_accepted_concluded_published_with_identity_sealed(ctx,
 
 
 def _forms() -> dict:
-    return validate_bundle({BPMN_FILE.name: BPMN_FILE.read_bytes()}, ROLES).forms
+    called = harness.PROCESSES / "decision_followup" / "decision_followup.bpmn"
+    return validate_bundle({BPMN_FILE.name: BPMN_FILE.read_bytes(),
+                            called.name: called.read_bytes()}, ROLES).forms
 
 
 # ---- resolution period: 30 + 30 + 30 days --------------------------------------------------------
@@ -413,6 +419,7 @@ def test_breach_before_the_seal_ending_last_leaks_nothing(ctx, clock, coverage, 
     send_conclusion(s)
     s.complete("Task_den_sanction", {"sanction_measures": "Khiển trách", "sanction_on": "2026-10-07"})
     publish(s)
+    carried_out(s, "2026-12-31")
     s.complete("Task_den_close", {"closed_on": "2026-10-20", "archive_number": "HS-TC-16"})
     for _ in range(2):
         s.complete("Task_den_overdue_report", {"overdue_direction": "Rút kinh nghiệm"})

@@ -34,7 +34,10 @@ _ASSIGNMENT = {"unit": "xa-a", "owner": "Cán bộ A", "task": "Kiểm tra hiệ
                "result": "Báo cáo kết quả", "deadline": "2027-02-15"}
 STARTS = {"conclusion_followup": {"conclusion_id": 1, "conclusion_title": "Kết luận thử",
                                   "assignments": [_ASSIGNMENT]},
-          "conclusion_assignment": {"conclusion_id": 1, "assignment": _ASSIGNMENT}}
+          "conclusion_assignment": {"conclusion_id": 1, "assignment": _ASSIGNMENT},
+          # what the complaint and the denunciation give their follow-up (issue 19 §1)
+          "decision_followup": {"followup_source": "complaint", "followup_reference": "1/QĐ",
+                                "followup_overturns": True}}
 # The generic form values send an intake letter to the investigators; these facts accept it, so
 # the run goes on in each called process (process id, petition type).
 CALLED = [("complaint", "complaint"), ("denunciation", "denunciation"),
