@@ -176,6 +176,7 @@ def seed(app, *, max_steps: int = 25) -> Seeded:
         _complete(client(user), ctx, task.id, spellings, presets)
         seeded.steps.append(f"{task.bpmn_id} by {user}")
     _seed_reception(ctx)
+    _seed_complex(ctx, seeded.denunciation_id)
     return seeded
 
 
@@ -197,6 +198,24 @@ def _seed_reception(ctx) -> None:
     conferences.create(ctx, officer, title="Đối thoại với Nhân dân", chair="Bí thư",
                        participant_groups=["Nhân dân bản"], held_on=day, place="Nhà văn hóa",
                        minutes="Biên bản")
+
+
+def _seed_complex(ctx, petition_id: int) -> None:
+    """The sealed denunciation in the register of complex cases (issue 19 §2), the denouncer
+    typed into its reason, plan, milestone and quarterly report."""
+    from engine.working_days import VN_TZ
+    from petitions.supervision import complex_cases
+    head = users.actor_for(ctx, "truongdonvi")
+    day = ctx.clock.now().astimezone(VN_TZ).date()
+    case_id = complex_cases.enter(ctx, head, petition_id, markers=["complex", "backlog"],
+                                  reason=f"{DENOUNCER_SPELLINGS[0]} tố cáo nhiều lần")["id"]
+    complex_cases.set_plan(ctx, head, case_id, plan=f"Đối thoại với {DENOUNCER_SPELLINGS[1]}",
+                           owner="xuly", working_group=["xacminh"])
+    complex_cases.add_milestone(ctx, head, case_id, title=f"Gặp {DENOUNCER_SPELLINGS[4]}",
+                                due_on=day)
+    complex_cases.write_quarter_report(ctx, head, case_id, year=day.year,
+                                       quarter=(day.month - 1) // 3 + 1,
+                                       text=f"{DENOUNCER_SPELLINGS[6]} chưa đồng ý")
 
 
 def _ready_tasks(ctx) -> list[HumanTask]:
@@ -336,6 +355,7 @@ class Ids:
                 "username": sorted(session.scalars(select(User.username))),
                 # Citizen reception (issue 17); 1 (none such) where nothing was seeded.
                 **_reception_ids(session),
+                **_complex_ids(session),
             })
 
 
@@ -346,6 +366,12 @@ def _reception_ids(session) -> dict[str, list[int]]:
         ("schedule_id", ReceptionSchedule), ("session_id", ReceptionSession),
         ("visit_id", ReceptionVisit),
         ("conference_id", DialogueConference), ("conclusion_id", ReceptionConclusion))}
+
+
+def _complex_ids(session) -> dict[str, list[int]]:
+    from petitions.persistence.complex_models import ComplexCase, ComplexMilestone
+    return {name: list(session.scalars(select(model.id))) or [1] for name, model in (
+        ("case_id", ComplexCase), ("milestone_id", ComplexMilestone))}
 
 
 @dataclass
