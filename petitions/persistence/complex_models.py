@@ -4,7 +4,7 @@ group, a roadmap of dated milestones, and one report per quarter.
 
 Imported by ``petitions/persistence/models.py`` so the one metadata and the migrations see them.
 Free texts are stored as the copy with the senders' identities cut out (write-time redaction,
-``petitions.supervision.complex_cases``): nothing here names a denouncer.
+``petitions.supervision.complex.cases``): nothing here names a denouncer.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from petitions.citizens import satisfaction
 from petitions.labels import STATUS_LABELS, TYPE_LABELS, Labels, vn_time
 from petitions.persistence.models import Petition
 from petitions.reception import figures as reception_figures
-from petitions.supervision import complex_queries
+from petitions.supervision.complex import queries as complex_queries
 from petitions.supervision.search import latest_intake_forms
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from engine.persistence.models import AuditEvent
 from petitions.persistence.complex_models import ComplexCase, ComplexMilestone
 from petitions.register import registration
 from petitions.register.registration import Registration, Sender
-from petitions.supervision import complex_cases as cc
-from petitions.supervision import complex_queries as cq
-from petitions.supervision import complex_xlsx
+from petitions.supervision.complex import cases as cc
+from petitions.supervision.complex import queries as cq
+from petitions.supervision.complex import xlsx as complex_xlsx
 from tests.bpmn.harness import deploy_processes
 from tests.integration.test_reports import RECEPTION, Desk
 from tests.support import actor

@@ -204,7 +204,7 @@ def _seed_complex(ctx, petition_id: int) -> None:
     """The sealed denunciation in the register of complex cases (issue 19 §2), the denouncer
     typed into its reason, plan, milestone and quarterly report."""
     from engine.working_days import VN_TZ
-    from petitions.supervision import complex_cases
+    from petitions.supervision.complex import cases as complex_cases
     head = users.actor_for(ctx, "truongdonvi")
     day = ctx.clock.now().astimezone(VN_TZ).date()
     case_id = complex_cases.enter(ctx, head, petition_id, markers=["complex", "backlog"],

@@ -1,5 +1,5 @@
 """The register of complex, long-running and backlog cases (issue 19 §2) and its ad-hoc report.
-URLs under /vu-viec-phuc-tap; the rules live in ``petitions/supervision/complex_cases.py``.
+URLs under /vu-viec-phuc-tap; the rules live in ``petitions/supervision/complex/cases.py``.
 
     GET  /vu-viec-phuc-tap/                        the register, candidates, entering (head)
     POST /vu-viec-phuc-tap/vao-so                  enter a petition (head of unit)

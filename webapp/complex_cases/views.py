@@ -14,9 +14,9 @@ from sqlalchemy import select
 from engine.errors import EngineError, FormInvalid, NotFound
 from petitions.persistence.complex_models import ComplexCase, ComplexMilestone
 from petitions.persistence.models import Petition
-from petitions.supervision import complex_cases as cc
-from petitions.supervision import complex_queries as cq
-from petitions.supervision import complex_xlsx
+from petitions.supervision.complex import cases as cc
+from petitions.supervision.complex import queries as cq
+from petitions.supervision.complex import xlsx as complex_xlsx
 from webapp.complex_cases import bp
 from webapp.engine_access import current_actor, engine_ctx
 

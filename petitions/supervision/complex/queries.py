@@ -2,7 +2,7 @@
 reader's units (a supervisor: their scopes), one entry, what is overdue (the supervisors'
 dashboard) and the ad-hoc report on complex cases (page and XLSX, ``complex_xlsx``).
 
-Where the markers come from: ``complex_markers``.
+Where the markers come from: ``markers``.
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from petitions.labels import TYPE_LABELS
 from petitions.persistence.complex_models import (ComplexCase, ComplexMilestone,
                                                   ComplexQuarterReport)
 from petitions.persistence.models import Petition
-from petitions.supervision.complex_cases import (HEADS, MARKERS, MILESTONE_STATUSES, STATUSES,
+from petitions.supervision.complex.cases import (HEADS, MARKERS, MILESTONE_STATUSES, STATUSES,
                                                  check_reader, quarter_bounds, quarter_figures,
                                                  today)
-from petitions.supervision.complex_markers import (CHUNK, CLOSED, candidate_markers,
+from petitions.supervision.complex.markers import (CHUNK, CLOSED, candidate_markers,
                                                    marker_labels)
 
 if TYPE_CHECKING:

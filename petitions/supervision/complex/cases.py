@@ -26,7 +26,7 @@ from petitions.identity.protection import matcher_for
 from petitions.persistence.complex_models import (ComplexCase, ComplexMilestone,
                                                   ComplexQuarterReport)
 from petitions.persistence.models import Petition
-from petitions.supervision.complex_markers import MARKERS, candidate_markers
+from petitions.supervision.complex.markers import MARKERS, candidate_markers
 
 if TYPE_CHECKING:
     from engine.accounts.actor import Actor
