@@ -1,6 +1,8 @@
-"""Demo accounts for a first start: one user per role in a demo commune."""
+"""A first start: demo accounts, one per role, in the demo commune "xã An Phú", and its cases
+(petitions/demo_cases.py)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -69,39 +71,12 @@ def seed_demo_agency(ctx: "EngineContext") -> None:
     save_profile(ctx, DEMO_UNIT, DEMO_AGENCY, actor="demo-seed")
 
 
-# Demo letters (fictitious people) so a first start shows the inbox, the petition file and the
-# supervisors' pages at work; registered through the real command, as the reception desk would.
-DEMO_LETTERS = [
-    ("complaint", "land_housing", "Khiếu nại Quyết định thu hồi đất số 120/QĐ-UBND vì bồi thường "
-     "thấp hơn giá thị trường", "Trần Thị Demo", "001199000001", "0900000001"),
-    ("denunciation", "corruption", "Tố cáo cán bộ địa chính xã nhận tiền để xác nhận hồ sơ đất",
-     "Lê Văn Mẫu", "001199000002", "0900000002"),
-    ("recommendation", "policy", "Kiến nghị sửa chữa cầu tràn thôn Đông trước mùa mưa",
-     "Phạm Thị Thử", "001199000003", "0900000003"),
-    ("feedback", "other", "Phản ánh đèn chiếu sáng đường liên thôn bị hỏng nhiều ngày",
-     "Hoàng Văn Ví Dụ", "001199000004", "0900000004"),
-]
-
-
-def seed_demo_cases(ctx: "EngineContext") -> list[str]:
-    """Register the demo letters once, when the register is empty; returns their numbers."""
-    from datetime import timedelta
-
-    from engine.accounts.users import actor_for
-    from engine.working_days import VN_TZ
-    from petitions.persistence.models import Petition
-    from petitions.register import registration
-    from petitions.register.registration import Registration, Sender
-    with ctx.uow(write=False) as uow:
-        if uow.session.scalar(select(Petition.id).limit(1)) is not None:
-            return []
-    desk = actor_for(ctx, "tiepdan")
-    today = ctx.clock.now().astimezone(VN_TZ).date()
-    numbers = []
-    for i, (kind, field, summary, name, id_number, phone) in enumerate(DEMO_LETTERS):
-        result = registration.register(ctx, desk, Registration(
-            received_on=today - timedelta(days=len(DEMO_LETTERS) - i), channel="direct",
-            petition_type=kind, field=field, summary=summary,
-            senders=[Sender(name=name, id_number=id_number, phone=phone)]))
-        numbers.append(result["number"])
-    return numbers
+def seed_demo_cases(ctx: "EngineContext", data_dir: str | Path) -> dict:
+    """The demo commune at work (petitions/demo_cases.py), once: ``{"cases": [...], "visits"}``,
+    both empty when already seeded or when the register already holds letters."""
+    from petitions.demo_cases import seed_cases
+    officers = {}
+    for username, _, roles in DEMO_USERS:
+        for role in roles:
+            officers.setdefault(role, username)
+    return seed_cases(ctx, data_dir, officers=officers, unit=DEMO_UNIT)

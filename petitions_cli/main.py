@@ -19,6 +19,7 @@ from petitions_cli.key_commands import keys
 from petitions_cli.reception_commands import reception
 from petitions_cli.forms_commands import forms
 from petitions_cli.api_commands import api_group
+from petitions_cli.agency_commands import agencies_group
 from petitions_cli.register_commands import register_group
 from petitions_cli.output import Cli, emit, fail, json_option, open_context, parse_json_object
 
@@ -354,6 +355,7 @@ cli.add_command(reception)
 cli.add_command(forms)
 cli.add_command(api_group)
 cli.add_command(register_group)
+cli.add_command(agencies_group)  # issue 20 §4: trusted agencies
 for _command in (*worker_commands.COMMANDS, *backup_commands.COMMANDS):
     cli.add_command(_command)
 

@@ -130,18 +130,9 @@ def test_cli_fire_due_reports_an_instance_that_cannot_fire(run, ctx):
     assert as_json(run("instance", str(second), "--json"))["status"] == "completed"
 
 
-def test_demo_seed_makes_users_and_letters_once(run, ctx):
-    from tests.bpmn.harness import deploy_processes
+def test_demo_seed_makes_users_once(run, ctx):
+    # The demo cases (and their "once") are tested in tests/integration/test_demo_cases.py.
     run("db", "upgrade")
-    deploy_processes(ctx)
-    first = as_json(run("demo-seed", "--json"))
-    assert "tiepdan" in first["created"] and len(first["letters"]) == 4
-    assert as_json(run("demo-seed", "--json")) == {"created": [], "letters": []}
-    from petitions.persistence.models import Petition
-    with ctx.uow(write=False) as uow:
-        rows = uow.session.query(Petition.petition_type, Petition.identity_sealed,
-                                 Petition.unit_code).order_by(Petition.id).all()
-    assert [tuple(r) for r in rows] == [("complaint", False, "ubnd-xa-demo"),
-                                        ("denunciation", True, "ubnd-xa-demo"),
-                                        ("recommendation", False, "ubnd-xa-demo"),
-                                        ("feedback", False, "ubnd-xa-demo")]
+    first = as_json(run("demo-seed", "--no-cases", "--json"))
+    assert "tiepdan" in first["created"] and first["letters"] == []
+    assert as_json(run("demo-seed", "--no-cases", "--json"))["created"] == []
