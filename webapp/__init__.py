@@ -33,7 +33,8 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 BLUEPRINTS = ["webapp.auth", "webapp.vendor", "webapp.tasks", "webapp.reception", "webapp.petitions",
               "webapp.notifications", "webapp.admin", "webapp.supervision", "webapp.public",
               "webapp.api", "webapp.jobs", "webapp.people", "webapp.registers",
-              "webapp.citizen_reception", "webapp.forms_admin"]
+              "webapp.citizen_reception", "webapp.forms_admin", "webapp.complex_cases",
+              "webapp.followup"]
 
 
 def _timer_scheduler(settings: Settings):
