@@ -21,6 +21,7 @@ from petitions.persistence import key_rotation, vault as identity_vault
 from petitions.register import checked as register_check
 from petitions.roles import ROLES
 from petitions.settings import Settings
+from petitions.transfers import local as unit_transfers
 
 # Folders of the data directory that hold personal data (documents, staged uploads, mail copies,
 # modeler drafts, keys); made private at start in case an older version created them open.
@@ -45,10 +46,13 @@ def context_for(database_url: str, *, clock: Clock | None = None,
                 scheduler: TimerScheduler | None = None, **options) -> EngineContext:
     """A context on ``database_url`` with the petition domain plugged in (no keys installed,
     no files touched: tests, benchmarks and maintenance commands)."""
-    return EngineContext(session_factory=make_session_factory(make_engine(database_url)),
-                         clock=clock or SystemClock(), scheduler=scheduler or NoScheduler(),
-                         data_guard=PetitionDataGuard(), events=petition_events(), roles=ROLES,
-                         **options)
+    ctx = EngineContext(session_factory=make_session_factory(make_engine(database_url)),
+                        clock=clock or SystemClock(), scheduler=scheduler or NoScheduler(),
+                        data_guard=PetitionDataGuard(), events=petition_events(), roles=ROLES,
+                        **options)
+    # A transfer to a unit of this system starts the receiving unit's intake: it needs the context.
+    ctx.events.subscribe(TaskCompleted, unit_transfers.make_subscriber(ctx))
+    return ctx
 
 
 def build_context(settings: Settings, *, clock: Clock | None = None,

@@ -16,6 +16,7 @@ from petitions.register import withdrawal as withdrawals  # the view below is na
 from petitions.documents import signatures
 from petitions.register.documents import store_for
 from petitions.tasks import inbox
+from petitions.transfers import trace as transfer_trace
 from webapp.engine_access import current_actor, engine_ctx
 from webapp.petitions import bp
 from webapp.petitions.schemas import GrantForm, PetitionFilters, UnsealForm, WithdrawalForm
@@ -67,7 +68,15 @@ def index():
 @login_required
 def show(petition_id: int):
     """The petition's file; a sealed denouncer identity stays masked."""
-    file = petition_file.petition_file(engine_ctx(), petition_id, current_actor())
+    try:
+        file = petition_file.petition_file(engine_ctx(), petition_id, current_actor())
+    except NotFound:
+        # A letter this unit transferred to another unit: only its read-only trace (issue 20 §5).
+        sent = transfer_trace.sent_of(engine_ctx(), petition_id, current_actor())
+        if sent is None:
+            raise
+        return render_template("petitions/transferred.html", sent=sent)
+    file["transfers"] = transfer_trace.received(engine_ctx(), petition_id, current_actor())
     _signatures(file)
     return render_template("petitions/show.html", file=file, grantees=_grantees(file))
 
