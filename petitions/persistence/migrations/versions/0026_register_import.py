@@ -1,7 +1,7 @@
 """register import: letters carried over from an office's earlier register (issue 20 §7)
 
 Revision ID: 0026
-Revises: 0025
+Revises: 0024
 Create Date: 2026-12-03 19:00:00
 
 The table of ``petitions/persistence/interop_models.py``: one row per imported letter, unique by
@@ -13,7 +13,7 @@ from alembic import op
 import engine.persistence.database
 
 revision = '0026'
-down_revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
