@@ -8,4 +8,10 @@ ensure_venv "test"
 ensure_frontend
 ensure_chromium
 
-python -m pytest -p no:cacheprovider "$@"
+# In parallel (pytest-xdist), one worker per CPU (nproc, at most 8: each worker holds its own
+# PostgreSQL schema, Redis and browser), a whole file per worker: a module's tests share its module
+# fixtures and run in their order (tests/bpmn checks its flow coverage last). PYTEST_WORKERS=N sets
+# the count; PYTEST_WORKERS=0 runs everything in this one process (needed for --pdb).
+workers="${PYTEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
+if [ -z "${PYTEST_WORKERS:-}" ] && [ "$workers" -gt 8 ]; then workers=8; fi
+python -m pytest -p no:cacheprovider -n "$workers" --dist loadfile "$@"

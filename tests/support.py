@@ -18,6 +18,21 @@ from petitions.wiring import context_for
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
+# BPMN gateway flows taken in the session, per process: tests/bpmn/conftest.py adds its own (in
+# this process, or, under pytest-xdist, each worker's through tests/conftest.py on the controller),
+# tests/conftest.py prints the coverage at the end.
+FLOWS_TAKEN: dict[str, set[str]] = {}
+
+
+# The start of every browser test's skip reason when Chromium is missing (tests/e2e/conftest.py),
+# found again in the skipped reports by tests/conftest.py's summary.
+BROWSER_SKIPPED = "!!! CHROMIUM NOT INSTALLED — skipping browser tests: "
+
+
+def merge_flows_taken(taken: dict[str, list[str]]) -> None:
+    for process_id, flows in taken.items():
+        FLOWS_TAKEN.setdefault(process_id, set()).update(flows)
+
 
 class FakeClock:
     def __init__(self, start: datetime | None = None):

@@ -1,5 +1,5 @@
 """Shared fixtures of the scenario tests: the clocks (``travel``) and the flow coverage of the
-petition processes, reported at the end of the session."""
+petition processes, reported at the end of the session (by tests/conftest.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from tests.bpmn.harness import FlowCoverage
+from tests.support import merge_flows_taken
 
 _COVERAGE: list[FlowCoverage] = []
 
@@ -34,8 +35,13 @@ def travel(clock, time_machine):
     return to
 
 
-def pytest_terminal_summary(terminalreporter):
-    if _COVERAGE and _COVERAGE[0].flows:
-        terminalreporter.write_sep("=", "BPMN gateway flow coverage")
-        for line in _COVERAGE[0].report():
-            terminalreporter.write_line(line)
+def pytest_sessionfinish(session):
+    """Hand the flows taken to tests/conftest.py, which prints the coverage of the whole session:
+    under pytest-xdist this conftest runs in a worker, and the flows travel in its workeroutput."""
+    if not _COVERAGE:
+        return
+    taken = {process_id: sorted(_COVERAGE[0].taken[process_id]) for process_id in _COVERAGE[0].flows}
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["bpmn_flows_taken"] = taken
+    else:
+        merge_flows_taken(taken)

@@ -21,6 +21,7 @@ import pytest
 
 from petitions.demo import DEMO_PASSWORD, seed_demo_users
 from tests.bpmn.harness import deploy_processes
+from tests.support import BROWSER_SKIPPED
 
 CHROMIUM = Path(os.environ.get("PETITIONS_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,17 +38,10 @@ def pytest_configure(config):
         _MISSING.append(f"{CHROMIUM} not found")
 
 
-def pytest_terminal_summary(terminalreporter):
-    if _MISSING:
-        terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
-        terminalreporter.write_line(f"Chromium missing ({_MISSING[0]}): install Debian's chromium "
-                                    "(scripts/test.sh does) to run tests/e2e.", red=True)
-
-
 @pytest.fixture(scope="session")
 def browser():
-    if _MISSING:
-        pytest.skip(f"!!! CHROMIUM NOT INSTALLED — skipping browser tests: {_MISSING[0]}")
+    if _MISSING:  # tests/conftest.py repeats this in the summary (BROWSER_SKIPPED)
+        pytest.skip(f"{BROWSER_SKIPPED}{_MISSING[0]}")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
