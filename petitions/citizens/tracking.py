@@ -8,6 +8,7 @@ internal verification steps are left out.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
 
 KIND_WORDS = {"complaint": "Khiếu nại", "denunciation": "Tố cáo", "recommendation": "Kiến nghị",
               "feedback": "Phản ánh", "mixed": "Đơn có nhiều nội dung"}
+# Texts built around a value; the page translates them by these keys (tools/i18n_dicts.py).
+TEXTS = {"waiting": "Đơn đang được giải quyết", "received": "Cơ quan đã nhận đơn",
+         "received_online": "Cơ quan đã nhận đơn gửi trực tuyến",
+         "published": "Đã đăng trên trang công khai kết quả (số %(number)s)",
+         "followup": "Quyết định, kết luận đã có hiệu lực, đang được theo dõi, đôn đốc thi hành"}
 # Completed step → what happened, in plain words. "D": a denouncer may be told (LTC Điều 9).
 DONE = {
     "Task_register": ("Cán bộ tiếp nhận đã kiểm tra và vào sổ đơn", "D"),
@@ -76,10 +82,11 @@ OPEN = {
     "Task_den_conclusion": "Đang giải quyết tố cáo",
     "Task_pakn_answer": "Đang chuẩn bị văn bản trả lời",
     # issue 19 §1: the follow-up of a decision in force or a conclusion (decision_followup)
-    **{step: "Quyết định, kết luận đã có hiệu lực, đang được theo dõi, đôn đốc thi hành"
+    **{step: TEXTS["followup"]
        for step in ("Task_df_plan", "Task_df_first_level", "Task_df_track", "Task_df_urge",
                     "Task_df_report")},
 }
+WAITING = TEXTS["waiting"]
 DECIDED = {"Task_kn_decide", "Task_kn_terminate", "Task_den_conclusion",
            "Task_den_termination_notice", "Task_pakn_answer", "Task_pakn_refusal",
            "Task_intake_refuse", "Task_intake_store", "Task_intake_guide", "Task_intake_transfer",
@@ -87,6 +94,22 @@ DECIDED = {"Task_kn_decide", "Task_kn_terminate", "Task_den_conclusion",
 SECOND_COMPLAINT_DAYS, SECOND_COMPLAINT_DAYS_REMOTE = 30, 45
 NOTICE_WORKING_DAYS = 10
 INTAKE_STEPS = frozenset({"Task_register", "Task_classify", "Task_approve_route"})
+
+
+def _waiting(session, petition: Petition, done_ids: set[str]) -> dict:
+    """No step is open (the case waits on a date: the posting period, the decision taking
+    effect): say what is awaited, and the legal date when the law sets one (LKN Điều 33, 44)."""
+    if "Task_kn_decide" in done_ids and "Task_kn_track_finality" not in done_ids:
+        decided_on = case_values.recorded(session, petition.instance_id,
+                                          ["Task_kn_decide"]).get("decision_date")
+        try:
+            due = date.fromisoformat(str(decided_on)[:10]) + timedelta(
+                days=SECOND_COMPLAINT_DAYS_REMOTE if petition.remote_area
+                else SECOND_COMPLAINT_DAYS)
+        except ValueError:
+            due = None
+        return {"text": OPEN["Task_kn_track_finality"], "due": due}
+    return {"text": WAITING, "due": None}
 
 
 def _vn_date(value):
@@ -115,8 +138,7 @@ def describe(session, petition: Petition, notice_due=None) -> dict:
         if petition.instance_id else []
     instance = session.get(ProcessInstance, petition.instance_id) if petition.instance_id else None
     steps = [{"on": petition.received_on,
-              "text": "Cơ quan đã nhận đơn" + (" gửi trực tuyến" if petition.channel == "online"
-                                               else "")}]
+              "text": TEXTS["received_online" if petition.channel == "online" else "received"]}]
     for task in tasks:
         words = DONE.get(task.bpmn_id)
         if task.status != "completed" or words is None or (denouncer and words[1] != "D"):
@@ -124,8 +146,9 @@ def describe(session, petition: Petition, notice_due=None) -> dict:
         steps.append({"on": _vn_date(task.completed_at), "text": words[0]})
     for pub in session.scalars(select(Publication).where(
             Publication.petition_id == petition.id, Publication.withdrawn_at.is_(None))):
-        steps.append({"on": pub.posted_on, "text": f"Đã đăng trên trang công khai kết quả "
-                                                   f"(số {pub.number})"})
+        args = {"number": pub.number}
+        steps.append({"on": pub.posted_on, "text": TEXTS["published"] % args,
+                      "msgid": TEXTS["published"], "args": args})
     steps.sort(key=lambda s: s["on"])
     upcoming = []
     for task in tasks:
@@ -138,9 +161,11 @@ def describe(session, petition: Petition, notice_due=None) -> dict:
         due = _vn_date(task.due_at)
         if due is None and task.bpmn_id in INTAKE_STEPS:
             due = notice_due
-        upcoming.append({"text": words or "Đơn đang được giải quyết", "due": due})
+        upcoming.append({"text": words or WAITING, "due": due})
     done_ids = {t.bpmn_id for t in tasks if t.status == "completed"}
     closed = instance is not None and instance.status in ("completed", "terminated")
+    if not upcoming and not closed and not denouncer:
+        upcoming.append(_waiting(session, petition, done_ids))
     decided = bool(done_ids & DECIDED) or closed
     answer = session.get(SatisfactionAnswer, petition.id)
     level = None

@@ -72,6 +72,12 @@ def test_online_complaint_from_submission_to_published_decision_and_answer(
         assert expected in texts
     assert all(s["on"] is not None for s in view["steps"])
     assert all(u["due"] is not None for u in view["upcoming"])  # the legal date of the next step
+    # No step open during the posting period: what is awaited is said, with its legal date (the
+    # decision takes effect 30 days after it was issued, LKN Điều 33).
+    from datetime import timedelta
+    assert [(u["text"][:38], u["due"]) for u in view["upcoming"]] == [
+        ("Quyết định đang chờ có hiệu lực pháp l", journey.petition_of(ctx, code).received_on
+         + timedelta(days=30))]
     shown = repr(view)
     assert "Ý kiến nội bộ" not in shown and "Đơn giá chưa đúng" not in shown  # no internal notes
     assert view["may_answer"] and view["first_complaint_decision"]

@@ -309,3 +309,15 @@ def test_unknown_or_wrong_references_are_refused_at_deploy(fields, words):
         form_rules.link_forms({"task_1": form_of(fields)}, "form.bpmn")
     assert all(word in str(err.value) for word in words), str(err.value)
     assert "task_1" in str(err.value)
+
+
+def test_the_modelers_moddle_knows_every_field_attribute():
+    """bpmn-js warns "unknown attribute" for what its moddle descriptor lacks: the admin page
+    then shows a shipped diagram as broken. The descriptor must follow the engine's attributes."""
+    import re
+    from pathlib import Path
+
+    from engine.definitions import forms as form_module
+    moddle = (Path(__file__).resolve().parents[2] / "webapp/static/admin/moddle.js").read_text()
+    block = moddle[moddle.index('name: "Field"'):moddle.index('name: "Choice"')]
+    assert set(re.findall(r'attr\("([a-z_]+)"', block)) == form_module._ALLOWED_ATTRS

@@ -78,8 +78,9 @@ def test_cover_steps_and_annex_of_a_complaint(client, login, desk, engine_ctx, c
     by_step = {r.cells[1].text: [c.text for c in r.cells] for r in steps.rows[1:]}
     assert by_step["Vào sổ, tiếp nhận đơn"][2:6] == [
         "Nguyễn Thị Tiếp", "20/11/2026 09:00:00", "—", "Không có hạn luật định"]
+    # Classification carries the 10-working-day notice deadline (LTCD Điều 28).
     assert by_step["Phân loại, đề xuất xử lý đơn"][3:6] == [
-        "23/11/2026 09:00:00", "—", "Không có hạn luật định"]
+        "23/11/2026 09:00:00", "07/12/2026 23:59:59", "Đúng hạn"]
     assert by_step["Tiếp nhận hồ sơ khiếu nại"][3:6] == [
         "21/12/2026 09:00:00", "30/11/2026 23:59:59", "Quá hạn 21 ngày"]
     assert by_step["Xác minh, lập báo cáo kết quả xác minh"][3:6] == [

@@ -24,6 +24,8 @@
         { name: "Field", superClass: ["Element"],
           properties: [attr("name"), attr("type"), attr("label"), attr("required"), attr("help"),
                        attr("min"), attr("max"), attr("max_length"), attr("default"), attr("document"),
+                       // cross-field rules (engine/definitions/form_rules.py RULE_ATTRS)
+                       attr("not_before"), attr("not_after"), attr("when"), attr("required_when"),
                        { name: "choices", type: "Choice", isMany: true }] },
         { name: "Choice", superClass: ["Element"], properties: [attr("value"), attr("label")] }
       ]
